@@ -1,0 +1,128 @@
+//! Options of `SqliteAdapter` / `openAuthDatabase`: their documentation (it becomes the
+//! TypeScript docs), defaults and validation.
+
+use std::time::Duration;
+
+use napi::bindgen_prelude::Unknown;
+use napi::ValueType;
+
+use crate::convert::Arg;
+use crate::error::{AuthError, AuthResult};
+use crate::store::connection::Location;
+
+const METHOD: &str = "open";
+
+/// Default database file, relative to the working directory.
+pub const DEFAULT_PATH: &str = "./auth.db";
+/// Default time a write waits for another process's lock, in milliseconds.
+pub const DEFAULT_BUSY_TIMEOUT_MS: u32 = 5000;
+
+/// Options for `SqliteAdapter(options)` and `openAuthDatabase(options)`.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct AuthDatabaseOptions {
+  /// Path of the SQLite database file, created (with its tables) if missing. `":memory:"` keeps
+  /// everything in memory until `close()`. Default: `"./auth.db"`.
+  pub path: Option<String>,
+  /// Store session tokens as their SHA-256 hex digest, so a copy of the database file yields
+  /// no live sessions. Turning it on hashes the raw tokens already stored. Default: `true`.
+  pub hash_session_tokens: Option<bool>,
+  /// How long a write waits for a lock held by another process before failing, in
+  /// milliseconds. Default: `5000`.
+  pub busy_timeout_ms: Option<u32>,
+}
+
+/// The options with their defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+  pub location: Location,
+  pub hash_session_tokens: bool,
+  pub busy_timeout: Duration,
+}
+
+impl From<AuthDatabaseOptions> for Settings {
+  fn from(options: AuthDatabaseOptions) -> Self {
+    Settings {
+      location: Location::parse(options.path.as_deref().unwrap_or(DEFAULT_PATH)),
+      hash_session_tokens: options.hash_session_tokens.unwrap_or(true),
+      busy_timeout: Duration::from_millis(u64::from(options.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS))),
+    }
+  }
+}
+
+const KNOWN: &[&str] = &["path", "hashSessionTokens", "busyTimeoutMs"];
+
+/// Reads `undefined`, a path string, or an options object, rejecting unknown option names
+/// (with a suggestion when one is a near miss) so a typo never silently changes behaviour.
+pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
+  let Some(value) = value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))) else {
+    return Ok(AuthDatabaseOptions::default().into());
+  };
+  if let Ok(ValueType::String) = value.get_type() {
+    let path = Arg::new(METHOD, "path", value).key()?;
+    return Ok(AuthDatabaseOptions { path: Some(path), ..Default::default() }.into());
+  }
+  let fields = Arg::new(METHOD, "options", value).object()?;
+  for name in fields.own_keys()? {
+    if !KNOWN.contains(&name.as_str()) {
+      let hint = KNOWN
+        .iter()
+        .find(|k| k.eq_ignore_ascii_case(&name) || edit_distance(k, &name) <= 2)
+        .map(|k| format!("; did you mean {k:?}?"))
+        .unwrap_or_else(|| format!("; known options: {}", KNOWN.join(", ")));
+      return Err(AuthError::invalid(METHOD, format!("unknown option {name:?}{hint}")));
+    }
+  }
+  let optional = |key: &str| -> AuthResult<Option<Arg<'_>>> {
+    let arg = fields.field(key)?;
+    Ok((arg.value_type() != Some(ValueType::Undefined)).then_some(arg))
+  };
+  let options = AuthDatabaseOptions {
+    path: optional("path")?.map(|a| a.key()).transpose()?,
+    hash_session_tokens: optional("hashSessionTokens")?.map(|a| a.boolean()).transpose()?,
+    busy_timeout_ms: optional("busyTimeoutMs")?
+      .map(|a| {
+        let ms = a.counter()?;
+        u32::try_from(ms).map_err(|_| AuthError::invalid(METHOD, "options.busyTimeoutMs is too large"))
+      })
+      .transpose()?,
+  };
+  Ok(options.into())
+}
+
+/// Levenshtein distance, for "did you mean" hints.
+fn edit_distance(a: &str, b: &str) -> usize {
+  let b: Vec<char> = b.chars().collect();
+  let mut row: Vec<usize> = (0..=b.len()).collect();
+  for (i, ca) in a.chars().enumerate() {
+    let mut previous = row[0];
+    row[0] = i + 1;
+    for (j, cb) in b.iter().enumerate() {
+      let current = row[j + 1];
+      row[j + 1] = if ca == *cb { previous } else { 1 + previous.min(row[j]).min(row[j + 1]) };
+      previous = current;
+    }
+  }
+  row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn edit_distance_finds_near_misses() {
+    assert_eq!(edit_distance("hashSessionTokens", "hashSessionToken"), 1);
+    assert_eq!(edit_distance("path", "path"), 0);
+    assert!(edit_distance("busyTimeoutMs", "path") > 2);
+  }
+
+  #[test]
+  fn defaults() {
+    let settings = Settings::from(AuthDatabaseOptions::default());
+    assert_eq!(settings.location, Location::File(DEFAULT_PATH.into()));
+    assert!(settings.hash_session_tokens);
+    assert_eq!(settings.busy_timeout, Duration::from_millis(5000));
+    assert_eq!(Settings::from(AuthDatabaseOptions { path: Some(":memory:".into()), ..Default::default() }).location, Location::Memory);
+  }
+}

@@ -1,0 +1,100 @@
+//! The `session` table. The stored key is the lowercase hex SHA-256 of the session token
+//! (unless `hashSessionTokens: false`), so a copy of the file yields no live sessions; callers
+//! always pass and get back the token itself.
+
+use std::borrow::Cow;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+
+use super::users;
+use crate::error::{AuthError, AuthResult};
+use crate::model::{Session, SessionPatch, User};
+
+/// Lowercase hex SHA-256 of a session token.
+pub fn hash_token(token: &str) -> String {
+  hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The value stored in `sessionToken` for `token`.
+fn key(token: &str, hashed: bool) -> Cow<'_, str> {
+  if hashed {
+    Cow::Owned(hash_token(token))
+  } else {
+    Cow::Borrowed(token)
+  }
+}
+
+/// Inserts a session for an existing user.
+pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<Session> {
+  const METHOD: &str = "createSession";
+  conn
+    .prepare_cached(r#"INSERT INTO "session" ("sessionToken", "userId", "expires") VALUES (?1, ?2, ?3)"#)
+    .and_then(|mut stmt| {
+      stmt.execute(params![key(&session.session_token, hashed), session.user_id, session.expires])
+    })
+    .map_err(|err| AuthError::from_sqlite(METHOD, err, "a session with this sessionToken already exists"))?;
+  Ok(session.clone())
+}
+
+/// The session and its user, in one query. Expired sessions are returned too: Auth.js checks
+/// `expires` and deletes them itself.
+pub fn get_session_and_user(conn: &Connection, token: &str, hashed: bool) -> AuthResult<Option<(Session, User)>> {
+  const METHOD: &str = "getSessionAndUser";
+  let sql = format!(
+    r#"SELECT s."expires", {} FROM "session" s JOIN "user" u ON u."id" = s."userId"
+       WHERE s."sessionToken" = ?1"#,
+    users::COLUMNS
+  );
+  let mut stmt = conn.prepare_cached(&sql).map_err(AuthError::db(METHOD))?;
+  stmt
+    .query_row([key(token, hashed)], |row| {
+      let user = users::from_row(row, 1)?;
+      let session = Session { session_token: token.to_string(), user_id: user.id.clone(), expires: row.get(0)? };
+      Ok((session, user))
+    })
+    .optional()
+    .map_err(AuthError::db(METHOD))
+}
+
+/// Changes `expires` and/or `userId`; `None` when the session does not exist (Auth.js treats
+/// that as signed out).
+pub fn update(conn: &Connection, patch: &SessionPatch, hashed: bool) -> AuthResult<Option<Session>> {
+  const METHOD: &str = "updateSession";
+  conn
+    .prepare_cached(
+      r#"UPDATE "session" SET "userId" = coalesce(?2, "userId"), "expires" = coalesce(?3, "expires")
+         WHERE "sessionToken" = ?1 RETURNING "userId", "expires""#,
+    )
+    .and_then(|mut stmt| {
+      stmt
+        .query_row(params![key(&patch.session_token, hashed), patch.user_id, patch.expires], |row| {
+          Ok(Session { session_token: patch.session_token.clone(), user_id: row.get(0)?, expires: row.get(1)? })
+        })
+        .optional()
+    })
+    .map_err(|err| AuthError::from_sqlite(METHOD, err, "conflicting session"))
+}
+
+/// Deletes a session; returns it, or `None` when it was already gone.
+pub fn delete(conn: &Connection, token: &str, hashed: bool) -> AuthResult<Option<Session>> {
+  const METHOD: &str = "deleteSession";
+  conn
+    .prepare_cached(r#"DELETE FROM "session" WHERE "sessionToken" = ?1 RETURNING "userId", "expires""#)
+    .and_then(|mut stmt| {
+      stmt
+        .query_row([key(token, hashed)], |row| {
+          Ok(Session { session_token: token.to_string(), user_id: row.get(0)?, expires: row.get(1)? })
+        })
+        .optional()
+    })
+    .map_err(AuthError::db(METHOD))
+}
+
+/// Deletes sessions that expired before `now_ms`; returns how many.
+pub fn delete_expired(conn: &Connection, now_ms: i64) -> AuthResult<usize> {
+  conn
+    .prepare_cached(r#"DELETE FROM "session" WHERE "expires" < ?1"#)
+    .and_then(|mut stmt| stmt.execute([now_ms]))
+    .map_err(AuthError::db("deleteExpired"))
+}

@@ -1,0 +1,154 @@
+//! The `user` table.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::{extra_from_sql, extra_to_sql};
+use crate::error::{AuthError, AuthResult};
+use crate::model::{User, UserPatch};
+
+/// The user columns, in the order `from_row` reads them; `u` is the table alias.
+pub(crate) const COLUMNS: &str =
+  r#"u."id", u."name", u."email", u."emailVerified", u."image", u."authlite_extra""#;
+
+/// The same columns without the alias, for `RETURNING`.
+const RETURNING: &str = r#""id", "name", "email", "emailVerified", "image", "authlite_extra""#;
+
+/// Reads a user from `COLUMNS` starting at column `at`.
+pub(crate) fn from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
+  Ok(User {
+    id: row.get(at)?,
+    name: row.get(at + 1)?,
+    email: row.get(at + 2)?,
+    email_verified: row.get(at + 3)?,
+    image: row.get(at + 4)?,
+    extra: extra_from_sql(row, at + 5)?,
+  })
+}
+
+fn email_taken(email: &Option<String>) -> String {
+  match email {
+    Some(email) => format!("a user with email {email:?} already exists"),
+    None => "a user with this id already exists".to_string(),
+  }
+}
+
+/// Inserts a user; a duplicate id or email is a conflict.
+pub fn create(conn: &Connection, user: &User) -> AuthResult<User> {
+  const METHOD: &str = "createUser";
+  conn
+    .prepare_cached(
+      r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "authlite_extra")
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
+    )
+    .and_then(|mut stmt| {
+      stmt.execute(params![
+        user.id,
+        user.name,
+        user.email,
+        user.email_verified,
+        user.image,
+        extra_to_sql(&user.extra)
+      ])
+    })
+    .map_err(|err| {
+      let taken = get(conn, &user.id).ok().flatten().is_some();
+      let conflict = if taken {
+        format!("a user with id {:?} already exists", user.id)
+      } else {
+        email_taken(&user.email)
+      };
+      AuthError::from_sqlite(METHOD, err, &conflict)
+    })?;
+  Ok(user.clone())
+}
+
+fn get_where(conn: &Connection, method: &'static str, sql: &str, key: &str) -> AuthResult<Option<User>> {
+  let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(method))?;
+  stmt.query_row([key], |row| from_row(row, 0)).optional().map_err(AuthError::db(method))
+}
+
+/// The user with this id.
+pub fn get(conn: &Connection, id: &str) -> AuthResult<Option<User>> {
+  get_where(conn, "getUser", &format!(r#"SELECT {COLUMNS} FROM "user" u WHERE u."id" = ?1"#), id)
+}
+
+/// The user with this email (exact match; Auth.js normalizes emails before it asks).
+pub fn get_by_email(conn: &Connection, email: &str) -> AuthResult<Option<User>> {
+  let sql = format!(r#"SELECT {COLUMNS} FROM "user" u WHERE u."email" = ?1"#);
+  get_where(conn, "getUserByEmail", &sql, email)
+}
+
+/// The user who owns the account `provider`/`provider_account_id`.
+pub fn get_by_account(conn: &Connection, provider: &str, provider_account_id: &str) -> AuthResult<Option<User>> {
+  const METHOD: &str = "getUserByAccount";
+  let sql = format!(
+    r#"SELECT {COLUMNS} FROM "account" a JOIN "user" u ON u."id" = a."userId"
+       WHERE a."provider" = ?1 AND a."providerAccountId" = ?2"#
+  );
+  let mut stmt = conn.prepare_cached(&sql).map_err(AuthError::db(METHOD))?;
+  stmt
+    .query_row([provider, provider_account_id], |row| from_row(row, 0))
+    .optional()
+    .map_err(AuthError::db(METHOD))
+}
+
+/// Applies `patch` to the stored user and returns the result; a missing user is an error.
+pub fn update(conn: &mut Connection, patch: UserPatch) -> AuthResult<User> {
+  const METHOD: &str = "updateUser";
+  let tx = conn.transaction().map_err(AuthError::db(METHOD))?;
+  let mut user = get(&tx, &patch.id)
+    .map_err(|e| AuthError { method: METHOD, ..e })?
+    .ok_or_else(|| AuthError::not_found(METHOD, format!("no user has id {:?}", patch.id)))?;
+  if let Some(name) = patch.name {
+    user.name = name;
+  }
+  if let Some(email) = patch.email {
+    user.email = email;
+  }
+  if let Some(email_verified) = patch.email_verified {
+    user.email_verified = email_verified;
+  }
+  if let Some(image) = patch.image {
+    user.image = image;
+  }
+  user.extra.extend(patch.extra);
+  tx.prepare_cached(
+    r#"UPDATE "user" SET "name" = ?2, "email" = ?3, "emailVerified" = ?4, "image" = ?5,
+       "authlite_extra" = ?6 WHERE "id" = ?1"#,
+  )
+  .and_then(|mut stmt| {
+    stmt.execute(params![
+      user.id,
+      user.name,
+      user.email,
+      user.email_verified,
+      user.image,
+      extra_to_sql(&user.extra)
+    ])
+  })
+  .map_err(|err| AuthError::from_sqlite(METHOD, err, &email_taken(&user.email)))?;
+  tx.commit().map_err(AuthError::db(METHOD))?;
+  Ok(user)
+}
+
+/// Deletes the user with their sessions, accounts and authenticators, in one transaction (not
+/// relying on foreign-key cascades, which a database made by another tool may lack). Returns
+/// the deleted user, or `None` when there was none.
+pub fn delete(conn: &mut Connection, id: &str) -> AuthResult<Option<User>> {
+  const METHOD: &str = "deleteUser";
+  let db = AuthError::db(METHOD);
+  let tx = conn.transaction().map_err(&db)?;
+  for sql in [
+    r#"DELETE FROM "session" WHERE "userId" = ?1"#,
+    r#"DELETE FROM "account" WHERE "userId" = ?1"#,
+    r#"DELETE FROM "authenticator" WHERE "userId" = ?1"#,
+  ] {
+    tx.prepare_cached(sql).and_then(|mut stmt| stmt.execute([id])).map_err(&db)?;
+  }
+  let deleted = tx
+    .prepare_cached(&format!(r#"DELETE FROM "user" WHERE "id" = ?1 RETURNING {RETURNING}"#))
+    .and_then(|mut stmt| stmt.query_row([id], |row| from_row(row, 0)).optional())
+    .map_err(&db)?;
+  tx.commit().map_err(&db)?;
+  Ok(deleted)
+}
