@@ -263,22 +263,24 @@ fn date<'env>(env: &'env Env, ms: i64) -> napi::Result<JsDate<'env>> {
   env.create_date(ms as f64)
 }
 
-/// Starts an object with the extra fields, so the column fields set after them always win.
-fn object_with_extra<'env>(env: &'env Env, extra: Extra) -> napi::Result<Object<'env>> {
-  let mut object = Object::new(env)?;
+/// Adds the extra fields after the column fields, never overwriting a column.
+fn add_extra(object: &mut Object<'_>, extra: Extra, columns: &[&str]) -> napi::Result<()> {
   for (key, value) in extra {
-    object.set_named_property(&key, value)?;
+    if !columns.contains(&key.as_str()) {
+      object.set_named_property(&key, value)?;
+    }
   }
-  Ok(object)
+  Ok(())
 }
 
 fn user_object(env: &Env, user: User) -> napi::Result<Object<'_>> {
-  let mut object = object_with_extra(env, user.extra)?;
+  let mut object = Object::new(env)?;
   object.set_named_property("id", user.id)?;
   set(&mut object, "name", user.name)?;
   set(&mut object, "email", user.email)?;
   set(&mut object, "emailVerified", user.email_verified.map(|ms| date(env, ms)).transpose()?)?;
   set(&mut object, "image", user.image)?;
+  add_extra(&mut object, user.extra, USER_COLUMNS)?;
   Ok(object)
 }
 
@@ -319,7 +321,7 @@ fn session_and_user_object(env: &Env, SessionAndUser(session, user): SessionAndU
 to_js!(SessionAndUser, session_and_user_object);
 
 fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
-  let mut object = object_with_extra(env, account.extra)?;
+  let mut object = Object::new(env)?;
   object.set_named_property("userId", account.user_id)?;
   object.set_named_property("type", account.kind)?;
   object.set_named_property("provider", account.provider)?;
@@ -331,6 +333,7 @@ fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
   set(&mut object, "scope", account.scope)?;
   set(&mut object, "id_token", account.id_token)?;
   set(&mut object, "session_state", account.session_state)?;
+  add_extra(&mut object, account.extra, ACCOUNT_COLUMNS)?;
   Ok(object)
 }
 

@@ -1,0 +1,45 @@
+'use strict'
+
+// The Auth.js Adapter: a plain object whose own enumerable properties are async functions.
+// @auth/core collects them with Object.keys() and calls each one unbound, so each is a closure
+// over the native handle (a native method called unbound throws "Illegal invocation"). Being
+// `async`, every function returns a promise and turns a thrown error into a rejection.
+
+const { AuthDatabase } = require('./binding')
+
+/**
+ * Opens an authlite database for operations outside the Adapter interface
+ * (`deleteExpired()`, `close()`); pass it to `SqliteAdapter(db)` to share it with Auth.js.
+ */
+function openAuthDatabase(options) {
+  return new AuthDatabase(options)
+}
+
+/** The Auth.js adapter over an authlite database (a path, options, or an open database). */
+function SqliteAdapter(databaseOrOptions) {
+  const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : new AuthDatabase(databaseOrOptions)
+  return {
+    createUser: async (user) => db.createUser(user),
+    getUser: async (id) => db.getUser(id),
+    getUserByEmail: async (email) => db.getUserByEmail(email),
+    getUserByAccount: async (account) => db.getUserByAccount(account),
+    updateUser: async (user) => db.updateUser(user),
+    deleteUser: async (userId) => db.deleteUser(userId),
+    linkAccount: async (account) => db.linkAccount(account),
+    unlinkAccount: async (account) => db.unlinkAccount(account),
+    createSession: async (session) => db.createSession(session),
+    getSessionAndUser: async (sessionToken) => db.getSessionAndUser(sessionToken),
+    updateSession: async (session) => db.updateSession(session),
+    deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
+    createVerificationToken: async (token) => db.createVerificationToken(token),
+    useVerificationToken: async (params) => db.useVerificationToken(params),
+    getAccount: async (providerAccountId, provider) => db.getAccount(providerAccountId, provider),
+    createAuthenticator: async (authenticator) => db.createAuthenticator(authenticator),
+    getAuthenticator: async (credentialID) => db.getAuthenticator(credentialID),
+    listAuthenticatorsByUserId: async (userId) => db.listAuthenticatorsByUserId(userId),
+    updateAuthenticatorCounter: async (credentialID, newCounter) =>
+      db.updateAuthenticatorCounter(credentialID, newCounter),
+  }
+}
+
+module.exports = { SqliteAdapter, openAuthDatabase, AuthDatabase }

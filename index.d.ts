@@ -1,0 +1,132 @@
+// Types of the authlite package. They are structural copies of the Auth.js adapter types, so
+// `SqliteAdapter(...)` is assignable to `Adapter` from `@auth/core/adapters` (and next-auth's)
+// without authlite depending on either.
+
+import { AuthDatabase, AuthDatabaseOptions, DeletedExpired } from './binding'
+
+export { AuthDatabase, AuthDatabaseOptions, DeletedExpired }
+
+/** A user as authlite returns it: the columns, then any extra fields you stored. */
+export interface AdapterUser {
+  id: string
+  name?: string | null
+  /** `null` only for users created without an email (some OAuth providers give none). */
+  email: string
+  emailVerified: Date | null
+  image?: string | null
+  /** Extra fields (`role`, `phone`, ...) come back as they were stored (JSON). */
+  [field: string]: unknown
+}
+
+/** The argument of `createUser`: `id` is kept when given, a UUID is made otherwise. */
+export interface AdapterUserInput {
+  id?: string
+  name?: string | null
+  email?: string | null
+  emailVerified?: Date | null
+  image?: string | null
+  [field: string]: any
+}
+
+/** The argument of `updateUser`: the id and the fields to change (`null` clears one). */
+export interface AdapterUserPatch extends Partial<AdapterUserInput> {
+  id: string
+}
+
+/** A provider account. Provider-specific fields (`refresh_token_expires_in`, ...) are kept. */
+export interface AdapterAccount {
+  userId: string
+  type: 'oauth' | 'oidc' | 'email' | 'webauthn'
+  provider: string
+  providerAccountId: string
+  refresh_token?: string | null
+  access_token?: string | null
+  /** Seconds since the epoch. */
+  expires_at?: number | null
+  token_type?: string | null
+  scope?: string | null
+  id_token?: string | null
+  session_state?: string | null
+  [field: string]: any
+}
+
+/** Names one account: `getUserByAccount` and `unlinkAccount` take it. */
+export interface AccountKey {
+  provider: string
+  providerAccountId: string
+}
+
+/** A database session. `sessionToken` is the token itself (the database stores its hash). */
+export interface AdapterSession {
+  sessionToken: string
+  userId: string
+  expires: Date
+}
+
+/** The argument of `updateSession`. */
+export interface AdapterSessionPatch {
+  sessionToken: string
+  userId?: string
+  expires?: Date
+}
+
+/** A magic-link token (Auth.js hashes it before the adapter sees it). */
+export interface VerificationToken {
+  identifier: string
+  token: string
+  expires: Date
+}
+
+/** A WebAuthn credential (passkey). */
+export interface AdapterAuthenticator {
+  credentialID: string
+  userId: string
+  providerAccountId: string
+  credentialPublicKey: string
+  counter: number
+  credentialDeviceType: string
+  credentialBackedUp: boolean
+  transports?: string | null
+}
+
+/**
+ * The Auth.js adapter authlite returns: every method of `Adapter` from `@auth/core/adapters`
+ * (and `next-auth/adapters`), each an async function that works when called unbound.
+ */
+export interface SqliteAdapterMethods {
+  createUser(user: AdapterUserInput): Promise<AdapterUser>
+  getUser(id: string): Promise<AdapterUser | null>
+  getUserByEmail(email: string): Promise<AdapterUser | null>
+  getUserByAccount(account: AccountKey): Promise<AdapterUser | null>
+  updateUser(user: AdapterUserPatch): Promise<AdapterUser>
+  deleteUser(userId: string): Promise<AdapterUser | null>
+  linkAccount(account: AdapterAccount): Promise<AdapterAccount>
+  unlinkAccount(account: AccountKey): Promise<AdapterAccount | undefined>
+  createSession(session: AdapterSession): Promise<AdapterSession>
+  getSessionAndUser(sessionToken: string): Promise<{ session: AdapterSession; user: AdapterUser } | null>
+  updateSession(session: AdapterSessionPatch): Promise<AdapterSession | null>
+  deleteSession(sessionToken: string): Promise<AdapterSession | null>
+  createVerificationToken(verificationToken: VerificationToken): Promise<VerificationToken>
+  useVerificationToken(params: { identifier: string; token: string }): Promise<VerificationToken | null>
+  getAccount(providerAccountId: string, provider: string): Promise<AdapterAccount | null>
+  createAuthenticator(authenticator: AdapterAuthenticator): Promise<AdapterAuthenticator>
+  getAuthenticator(credentialID: string): Promise<AdapterAuthenticator | null>
+  listAuthenticatorsByUserId(userId: string): Promise<AdapterAuthenticator[]>
+  updateAuthenticatorCounter(credentialID: string, newCounter: number): Promise<AdapterAuthenticator>
+}
+
+/**
+ * The Auth.js adapter on a SQLite file: `NextAuth({ adapter: SqliteAdapter({ path: "./auth.db" }) })`.
+ *
+ * Takes a path (`SqliteAdapter("./auth.db")`), options, or a database opened with
+ * `openAuthDatabase`. Opens the file (creating it and its tables) right away, so a bad path
+ * or option throws here, at startup; every adapter method then returns a promise and never
+ * throws. Default path: `./auth.db`.
+ */
+export declare function SqliteAdapter(database?: string | AuthDatabaseOptions | AuthDatabase): SqliteAdapterMethods
+
+/**
+ * Opens an authlite database for what the Adapter interface does not cover:
+ * `deleteExpired()` and `close()`. Share it with Auth.js through `SqliteAdapter(db)`.
+ */
+export declare function openAuthDatabase(options?: string | AuthDatabaseOptions): AuthDatabase
