@@ -43,3 +43,6 @@ fn not_an_object(index: usize) -> rusqlite::Error {
     "authlite_extra does not hold a JSON object".into(),
   )
 }
+
+#[cfg(test)]
+mod tests;
