@@ -248,7 +248,7 @@ impl<'env> Fields<'env> {
 fn stringify(env: &Env, value: &Object<'_>) -> napi::Result<String> {
   let json: Object<'_> = env.get_global()?.get_named_property("JSON")?;
   let stringify: Function<'_, Unknown<'_>, String> = json.get_named_property("stringify")?;
-  stringify.apply(json, value.to_unknown())
+  stringify.call(value.to_unknown())
 }
 
 /// Sets `key` to `value`, or to `null` when there is none (Auth.js expects `null`, not absent).
