@@ -235,24 +235,11 @@ fn authenticator_counter_updates_and_missing_is_an_error() {
   assert_eq!((err.code, err.method), (Code::NotFound, "updateAuthenticatorCounter"));
 }
 
-/// The schema @auth/drizzle-adapter's default SQLite tables produce (drizzle-kit output).
-const DRIZZLE_SCHEMA: &str = r#"
-CREATE TABLE `user` (`id` text PRIMARY KEY NOT NULL, `name` text, `email` text, `emailVerified` integer, `image` text);
-CREATE UNIQUE INDEX `user_email_unique` ON `user` (`email`);
-CREATE TABLE `account` (`userId` text NOT NULL, `type` text NOT NULL, `provider` text NOT NULL,
-  `providerAccountId` text NOT NULL, `refresh_token` text, `access_token` text, `expires_at` integer,
-  `token_type` text, `scope` text, `id_token` text, `session_state` text,
-  PRIMARY KEY(`provider`, `providerAccountId`),
-  FOREIGN KEY (`userId`) REFERENCES `user`(`id`) ON UPDATE no action ON DELETE cascade);
-CREATE TABLE `session` (`sessionToken` text PRIMARY KEY NOT NULL, `userId` text NOT NULL, `expires` integer NOT NULL,
-  FOREIGN KEY (`userId`) REFERENCES `user`(`id`) ON UPDATE no action ON DELETE cascade);
-CREATE TABLE `verificationToken` (`identifier` text NOT NULL, `token` text NOT NULL, `expires` integer NOT NULL,
-  PRIMARY KEY(`identifier`, `token`));
-CREATE TABLE `authenticator` (`credentialID` text NOT NULL, `userId` text NOT NULL, `providerAccountId` text NOT NULL,
-  `credentialPublicKey` text NOT NULL, `counter` integer NOT NULL, `credentialDeviceType` text NOT NULL,
-  `credentialBackedUp` integer NOT NULL, `transports` text, PRIMARY KEY(`userId`, `credentialID`),
-  FOREIGN KEY (`userId`) REFERENCES `user`(`id`) ON UPDATE no action ON DELETE cascade);
-CREATE UNIQUE INDEX `authenticator_credentialID_unique` ON `authenticator` (`credentialID`);
+/// The schema @auth/drizzle-adapter's default SQLite tables produce (drizzle-kit's output).
+const DRIZZLE_SCHEMA: &str = include_str!("../../__test__/fixtures/drizzle-sqlite-schema.sql");
+
+/// A few rows as the drizzle adapter writes them.
+const DRIZZLE_ROWS: &str = r#"
 INSERT INTO `user` VALUES ('d1', 'Drizzle User', 'd@example.com', 1700000000123, NULL);
 INSERT INTO `account` VALUES ('d1', 'oauth', 'github', '77', NULL, 'gho_x', 1700000000, 'bearer', 'read:user', NULL, NULL);
 INSERT INTO `session` VALUES ('raw-session-token', 'd1', 1800000000000);
@@ -264,6 +251,7 @@ fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
   {
     let conn = Connection::open(match &location { Location::File(p) => p, Location::Memory => unreachable!() }).expect("create");
     conn.execute_batch(DRIZZLE_SCHEMA).expect("drizzle schema");
+    conn.execute_batch(DRIZZLE_ROWS).expect("drizzle rows");
   }
   let mut conn = open(&location, Duration::from_secs(1)).expect("open");
   migrate(&mut conn, true).expect("adopt");
