@@ -33,20 +33,25 @@ export interface AdapterUserPatch extends Partial<AdapterUserInput> {
   id: string
 }
 
-/** A provider account. Provider-specific fields (`refresh_token_expires_in`, ...) are kept. */
+/**
+ * A provider account. Provider-specific fields (`refresh_token_expires_in`, ...) are kept.
+ *
+ * Token fields authlite has no value for read back as `null` (as from every SQL adapter),
+ * though Auth.js's `Account` type declares them optional: test them with `== null`.
+ */
 export interface AdapterAccount {
   userId: string
   type: 'oauth' | 'oidc' | 'email' | 'webauthn'
   provider: string
   providerAccountId: string
-  refresh_token?: string | null
-  access_token?: string | null
+  refresh_token?: string
+  access_token?: string
   /** Seconds since the epoch. */
-  expires_at?: number | null
-  token_type?: string | null
-  scope?: string | null
-  id_token?: string | null
-  session_state?: string | null
+  expires_at?: number
+  token_type?: Lowercase<string>
+  scope?: string
+  id_token?: string
+  session_state?: string
   [field: string]: any
 }
 

@@ -1,0 +1,40 @@
+// Type-checked by `tsc -p __test__` in `npm test` (strict, no casts): what SqliteAdapter returns
+// is an Auth.js `Adapter`, and misuse is a type error.
+
+import { Auth, type AuthConfig } from '@auth/core'
+import type { Adapter } from '@auth/core/adapters'
+
+import { SqliteAdapter, openAuthDatabase, type AdapterUser, type AuthDatabase, type DeletedExpired } from '../index.js'
+
+const fromOptions: Adapter = SqliteAdapter({ path: './auth.db', hashSessionTokens: true, busyTimeoutMs: 2000 })
+const fromPath: Adapter = SqliteAdapter('./auth.db')
+const withDefaults: Adapter = SqliteAdapter()
+
+const db: AuthDatabase = openAuthDatabase({ path: ':memory:' })
+const fromHandle: Adapter = SqliteAdapter(db)
+const purged: Promise<DeletedExpired> = db.deleteExpired()
+db.close()
+
+const config: AuthConfig = {
+  adapter: SqliteAdapter({ path: './auth.db' }),
+  providers: [],
+  session: { strategy: 'database' },
+}
+export const handler = (request: Request): Promise<Response> => Auth(request, config)
+
+// Results carry the Auth.js types, custom fields included.
+export async function reads(): Promise<void> {
+  const adapter = SqliteAdapter(':memory:')
+  const user: AdapterUser | null = await adapter.getUser('id')
+  const role: unknown = user?.role
+  const found = await adapter.getSessionAndUser('token')
+  const expires: Date | undefined = found?.session.expires
+  void [role, expires]
+}
+
+// @ts-expect-error: misspelled option
+SqliteAdapter({ hashSessionToken: false })
+// @ts-expect-error: wrong option type
+SqliteAdapter({ busyTimeoutMs: '5s' })
+
+export { fromOptions, fromPath, withDefaults, fromHandle, purged }
