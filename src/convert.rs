@@ -10,7 +10,9 @@ use napi::bindgen_prelude::{
 use napi::{sys, Env, JsDate, ValueType};
 
 use crate::error::{AuthError, AuthResult};
-use crate::model::{Account, Authenticator, Extra, Session, SessionPatch, User, UserPatch, VerificationToken};
+use crate::model::{
+  Account, Authenticator, Extra, Session, SessionPatch, User, UserPatch, VerificationToken,
+};
 
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -47,11 +49,18 @@ pub struct Arg<'env> {
 
 impl<'env> Arg<'env> {
   pub fn new(method: &'static str, what: impl Into<String>, value: Unknown<'env>) -> Self {
-    Arg { method, what: what.into(), value }
+    Arg {
+      method,
+      what: what.into(),
+      value,
+    }
   }
 
   fn wrong(&self, expected: &str) -> AuthError {
-    AuthError::invalid(self.method, format!("{} must be {expected}, got {}", self.what, describe(&self.value)))
+    AuthError::invalid(
+      self.method,
+      format!("{} must be {expected}, got {}", self.what, describe(&self.value)),
+    )
   }
 
   /// The JS type of the value.
@@ -80,7 +89,10 @@ impl<'env> Arg<'env> {
   pub fn key(&self) -> AuthResult<String> {
     let text = self.string()?;
     if text.is_empty() {
-      return Err(AuthError::invalid(self.method, format!("{} must be a non-empty string", self.what)));
+      return Err(AuthError::invalid(
+        self.method,
+        format!("{} must be a non-empty string", self.what),
+      ));
     }
     Ok(text)
   }
@@ -90,9 +102,15 @@ impl<'env> Arg<'env> {
     if !self.value.is_date().unwrap_or(false) {
       return Err(self.wrong("a Date"));
     }
-    let ms = self.cast::<JsDate<'_>>("a Date")?.value_of().map_err(|_| self.wrong("a Date"))?;
+    let ms = self
+      .cast::<JsDate<'_>>("a Date")?
+      .value_of()
+      .map_err(|_| self.wrong("a Date"))?;
     if !ms.is_finite() {
-      return Err(AuthError::invalid(self.method, format!("{} is an invalid Date", self.what)));
+      return Err(AuthError::invalid(
+        self.method,
+        format!("{} is an invalid Date", self.what),
+      ));
     }
     Ok(ms as i64)
   }
@@ -104,7 +122,10 @@ impl<'env> Arg<'env> {
     }
     let n: f64 = self.cast("a number")?;
     if !n.is_finite() {
-      return Err(AuthError::invalid(self.method, format!("{} must be a finite number, got {n}", self.what)));
+      return Err(AuthError::invalid(
+        self.method,
+        format!("{} must be a finite number, got {n}", self.what),
+      ));
     }
     Ok(n)
   }
@@ -113,7 +134,10 @@ impl<'env> Arg<'env> {
   pub fn counter(&self) -> AuthResult<i64> {
     let n = self.number()?;
     if n < 0.0 || n.fract() != 0.0 || n > MAX_SAFE_INTEGER {
-      return Err(AuthError::invalid(self.method, format!("{} must be a non-negative integer, got {n}", self.what)));
+      return Err(AuthError::invalid(
+        self.method,
+        format!("{} must be a non-negative integer, got {n}", self.what),
+      ));
     }
     Ok(n as i64)
   }
@@ -132,7 +156,11 @@ impl<'env> Arg<'env> {
       return Err(self.wrong("an object"));
     }
     let object: Object<'env> = self.cast("an object")?;
-    Ok(Fields { method: self.method, what: self.what, object })
+    Ok(Fields {
+      method: self.method,
+      what: self.what,
+      object,
+    })
   }
 }
 
@@ -149,12 +177,21 @@ impl<'env> Fields<'env> {
     let value = self
       .object
       .get_named_property::<Unknown<'env>>(key)
-      .map_err(|err| AuthError::invalid(self.method, format!("cannot read {}.{key}: {}", self.what, err.reason)))?;
+      .map_err(|err| {
+        AuthError::invalid(
+          self.method,
+          format!("cannot read {}.{key}: {}", self.what, err.reason),
+        )
+      })?;
     Ok(Arg::new(self.method, format!("{}.{key}", self.what), value))
   }
 
   /// A field that may be absent (`None`), null (`Some(None)`) or set.
-  fn optional<T>(&self, key: &str, read: impl FnOnce(&Arg<'env>) -> AuthResult<T>) -> AuthResult<Option<Option<T>>> {
+  fn optional<T>(
+    &self,
+    key: &str,
+    read: impl FnOnce(&Arg<'env>) -> AuthResult<T>,
+  ) -> AuthResult<Option<Option<T>>> {
     let arg = self.field(key)?;
     match arg.value.get_type() {
       Ok(ValueType::Undefined) => Ok(None),
@@ -201,10 +238,16 @@ impl<'env> Fields<'env> {
 
   /// The names of the object's own enumerable string-keyed fields.
   pub fn own_keys(&self) -> AuthResult<Vec<String>> {
-    let fail = |err: napi::Error| AuthError::invalid(self.method, format!("cannot read {}: {}", self.what, err.reason));
+    let fail = |err: napi::Error| {
+      AuthError::invalid(self.method, format!("cannot read {}: {}", self.what, err.reason))
+    };
     let names = self
       .object
-      .get_all_property_names(KeyCollectionMode::OwnOnly, KeyFilter::Enumerable, KeyConversion::NumbersToStrings)
+      .get_all_property_names(
+        KeyCollectionMode::OwnOnly,
+        KeyFilter::Enumerable,
+        KeyConversion::NumbersToStrings,
+      )
       .map_err(fail)?;
     let mut keys = Vec::new();
     for index in 0..names.get_array_length().map_err(fail)? {
@@ -220,7 +263,9 @@ impl<'env> Fields<'env> {
   /// The own enumerable fields not named in `columns`, as JSON (`JSON.stringify`'s rules: a
   /// Date becomes its ISO string, `undefined` and functions are left out).
   pub fn extra(&self, env: &Env, columns: &[&str]) -> AuthResult<Extra> {
-    let fail = |err: napi::Error| AuthError::invalid(self.method, format!("cannot read {}: {}", self.what, err.reason));
+    let fail = |err: napi::Error| {
+      AuthError::invalid(self.method, format!("cannot read {}: {}", self.what, err.reason))
+    };
     let mut rest = Object::new(env).map_err(fail)?;
     let mut any = false;
     for name in self.own_keys()? {
@@ -235,11 +280,20 @@ impl<'env> Fields<'env> {
       return Ok(Extra::new());
     }
     let json = stringify(env, &rest).map_err(|err| {
-      AuthError::invalid(self.method, format!("{} has a field that cannot be stored as JSON: {}", self.what, err.reason))
+      AuthError::invalid(
+        self.method,
+        format!(
+          "{} has a field that cannot be stored as JSON: {}",
+          self.what, err.reason
+        ),
+      )
     })?;
     match serde_json::from_str(&json) {
       Ok(serde_json::Value::Object(map)) => Ok(map),
-      _ => Err(AuthError::invalid(self.method, format!("{} has fields that cannot be stored as JSON", self.what))),
+      _ => Err(AuthError::invalid(
+        self.method,
+        format!("{} has fields that cannot be stored as JSON", self.what),
+      )),
     }
   }
 }
@@ -278,7 +332,11 @@ fn user_object(env: &Env, user: User) -> napi::Result<Object<'_>> {
   object.set_named_property("id", user.id)?;
   set(&mut object, "name", user.name)?;
   set(&mut object, "email", user.email)?;
-  set(&mut object, "emailVerified", user.email_verified.map(|ms| date(env, ms)).transpose()?)?;
+  set(
+    &mut object,
+    "emailVerified",
+    user.email_verified.map(|ms| date(env, ms)).transpose()?,
+  )?;
   set(&mut object, "image", user.image)?;
   add_extra(&mut object, user.extra, USER_COLUMNS)?;
   Ok(object)
@@ -311,7 +369,10 @@ to_js!(Session, session_object);
 /// `getSessionAndUser`'s result.
 pub struct SessionAndUser(pub Session, pub User);
 
-fn session_and_user_object(env: &Env, SessionAndUser(session, user): SessionAndUser) -> napi::Result<Object<'_>> {
+fn session_and_user_object(
+  env: &Env,
+  SessionAndUser(session, user): SessionAndUser,
+) -> napi::Result<Object<'_>> {
   let mut object = Object::new(env)?;
   object.set_named_property("session", session_object(env, session)?)?;
   object.set_named_property("user", user_object(env, user)?)?;
@@ -453,8 +514,16 @@ pub fn session_patch(value: Unknown<'_>) -> AuthResult<SessionPatch> {
   let expires = fields.field("expires")?;
   Ok(SessionPatch {
     session_token: fields.key("sessionToken")?,
-    user_id: if is_absent_only(&user_id.value) { None } else { Some(user_id.key()?) },
-    expires: if is_absent_only(&expires.value) { None } else { Some(expires.date()?) },
+    user_id: if is_absent_only(&user_id.value) {
+      None
+    } else {
+      Some(user_id.key()?)
+    },
+    expires: if is_absent_only(&expires.value) {
+      None
+    } else {
+      Some(expires.date()?)
+    },
   })
 }
 

@@ -51,7 +51,11 @@ pub type AuthResult<T> = Result<T, AuthError>;
 
 impl AuthError {
   pub fn new(code: Code, method: &'static str, message: impl Into<String>) -> Self {
-    AuthError { code, method, message: message.into() }
+    AuthError {
+      code,
+      method,
+      message: message.into(),
+    }
   }
 
   pub fn invalid(method: &'static str, message: impl Into<String>) -> Self {

@@ -56,7 +56,11 @@ pub struct AuthDatabase {
 #[napi]
 impl AuthDatabase {
   /// Opens (creating if needed) the database and brings its schema up to date.
-  #[napi(constructor, catch_unwind, ts_args_type = "options?: string | AuthDatabaseOptions")]
+  #[napi(
+    constructor,
+    catch_unwind,
+    ts_args_type = "options?: string | AuthDatabaseOptions"
+  )]
   pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
     Self::open(options::parse(options).map_err(|e| e.into_napi(&env))?).map_err(|e| e.into_napi(&env))
   }
@@ -68,7 +72,10 @@ impl AuthDatabase {
     // `:memory:` is private to its connection, so reads share the writer's.
     let reader = match settings.location {
       Location::Memory => Arc::clone(&write_conn),
-      Location::File(_) => Arc::new(Mutex::new(connection::open(&settings.location, settings.busy_timeout)?)),
+      Location::File(_) => Arc::new(Mutex::new(connection::open(
+        &settings.location,
+        settings.busy_timeout,
+      )?)),
     };
     Ok(AuthDatabase {
       reader: Some(reader),
@@ -78,7 +85,12 @@ impl AuthDatabase {
   }
 
   /// Runs a read on the JS thread.
-  fn read<T>(&self, env: &Env, method: &'static str, work: impl FnOnce(&Connection) -> AuthResult<T>) -> napi::Result<T> {
+  fn read<T>(
+    &self,
+    env: &Env,
+    method: &'static str,
+    work: impl FnOnce(&Connection) -> AuthResult<T>,
+  ) -> napi::Result<T> {
     let run = || {
       let reader = self.reader.as_ref().ok_or_else(|| AuthError::closed(method))?;
       let conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -113,19 +125,38 @@ impl AuthDatabase {
 
   /// Creates a user, keeping `user.id` when given (a UUID otherwise). Fields other than `id`,
   /// `name`, `email`, `emailVerified` and `image` are kept as extra fields.
-  #[napi(catch_unwind, ts_args_type = "user: AdapterUserInput", ts_return_type = "Promise<AdapterUser>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "user: AdapterUserInput",
+    ts_return_type = "Promise<AdapterUser>"
+  )]
   pub fn create_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
-    self.write(env, "createUser", || convert::user(env, user), |conn, user| users::create(conn, &user))
+    self.write(
+      env,
+      "createUser",
+      || convert::user(env, user),
+      |conn, user| users::create(conn, &user),
+    )
   }
 
   /// The user with this id, or `null`.
-  #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "AdapterUser | null")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "id: string",
+    ts_return_type = "AdapterUser | null"
+  )]
   pub fn get_user(&self, env: Env, id: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, "getUser", |conn| users::get(conn, &Arg::new("getUser", "id", id).key()?))
+    self.read(&env, "getUser", |conn| {
+      users::get(conn, &Arg::new("getUser", "id", id).key()?)
+    })
   }
 
   /// The user with this email, or `null`.
-  #[napi(catch_unwind, ts_args_type = "email: string", ts_return_type = "AdapterUser | null")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "email: string",
+    ts_return_type = "AdapterUser | null"
+  )]
   pub fn get_user_by_email(&self, env: Env, email: Unknown<'_>) -> napi::Result<Option<User>> {
     self.read(&env, "getUserByEmail", |conn| {
       users::get_by_email(conn, &Arg::new("getUserByEmail", "email", email).key()?)
@@ -133,7 +164,11 @@ impl AuthDatabase {
   }
 
   /// The user who linked this provider account, or `null`.
-  #[napi(catch_unwind, ts_args_type = "account: AccountKey", ts_return_type = "AdapterUser | null")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "account: AccountKey",
+    ts_return_type = "AdapterUser | null"
+  )]
   pub fn get_user_by_account(&self, env: Env, account: Unknown<'_>) -> napi::Result<Option<User>> {
     self.read(&env, "getUserByAccount", |conn| {
       let (provider, provider_account_id) = convert::account_key("getUserByAccount", account)?;
@@ -143,35 +178,72 @@ impl AuthDatabase {
 
   /// Changes the given fields of a user (`null` clears one) and returns the whole user.
   /// Rejects with `AUTHLITE_NOT_FOUND` when there is no such user.
-  #[napi(catch_unwind, ts_args_type = "user: AdapterUserPatch", ts_return_type = "Promise<AdapterUser>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "user: AdapterUserPatch",
+    ts_return_type = "Promise<AdapterUser>"
+  )]
   pub fn update_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
-    self.write(env, "updateUser", || convert::user_patch(env, user), users::update)
+    self.write(
+      env,
+      "updateUser",
+      || convert::user_patch(env, user),
+      users::update,
+    )
   }
 
   /// Deletes a user with their sessions, accounts and authenticators, in one transaction.
   /// Resolves to the deleted user, or `null` when there was none.
-  #[napi(catch_unwind, ts_args_type = "userId: string", ts_return_type = "Promise<AdapterUser | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<AdapterUser | null>"
+  )]
   pub fn delete_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
     let id = || Arg::new("deleteUser", "userId", user_id).key();
     self.write(env, "deleteUser", id, |conn, id| users::delete(conn, &id))
   }
 
   /// Links a provider account to a user. Provider-specific fields are kept.
-  #[napi(catch_unwind, ts_args_type = "account: AdapterAccount", ts_return_type = "Promise<AdapterAccount>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "account: AdapterAccount",
+    ts_return_type = "Promise<AdapterAccount>"
+  )]
   pub fn link_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
-    self.write(env, "linkAccount", || convert::account(env, account), |conn, account| accounts::link(conn, &account))
+    self.write(
+      env,
+      "linkAccount",
+      || convert::account(env, account),
+      |conn, account| accounts::link(conn, &account),
+    )
   }
 
   /// Unlinks a provider account. Resolves to the unlinked account, or `null` when none was.
-  #[napi(catch_unwind, ts_args_type = "account: AccountKey", ts_return_type = "Promise<AdapterAccount | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "account: AccountKey",
+    ts_return_type = "Promise<AdapterAccount | null>"
+  )]
   pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
     let key = || convert::account_key("unlinkAccount", account);
-    self.write(env, "unlinkAccount", key, |conn, (provider, id)| accounts::unlink(conn, &provider, &id))
+    self.write(env, "unlinkAccount", key, |conn, (provider, id)| {
+      accounts::unlink(conn, &provider, &id)
+    })
   }
 
   /// The account with this provider and provider account id, or `null`.
-  #[napi(catch_unwind, ts_args_type = "providerAccountId: string, provider: string", ts_return_type = "AdapterAccount | null")]
-  pub fn get_account(&self, env: Env, provider_account_id: Unknown<'_>, provider: Unknown<'_>) -> napi::Result<Option<Account>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "providerAccountId: string, provider: string",
+    ts_return_type = "AdapterAccount | null"
+  )]
+  pub fn get_account(
+    &self,
+    env: Env,
+    provider_account_id: Unknown<'_>,
+    provider: Unknown<'_>,
+  ) -> napi::Result<Option<Account>> {
     self.read(&env, "getAccount", |conn| {
       let id = Arg::new("getAccount", "providerAccountId", provider_account_id).key()?;
       let provider = Arg::new("getAccount", "provider", provider).key()?;
@@ -180,15 +252,32 @@ impl AuthDatabase {
   }
 
   /// Creates a session for an existing user.
-  #[napi(catch_unwind, ts_args_type = "session: AdapterSession", ts_return_type = "Promise<AdapterSession>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "session: AdapterSession",
+    ts_return_type = "Promise<AdapterSession>"
+  )]
   pub fn create_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
     let hashed = self.hash_session_tokens;
-    self.write(env, "createSession", || convert::session(session), move |conn, s| sessions::create(conn, &s, hashed))
+    self.write(
+      env,
+      "createSession",
+      || convert::session(session),
+      move |conn, s| sessions::create(conn, &s, hashed),
+    )
   }
 
   /// The session with this token and its user, read in one query, or `null`.
-  #[napi(catch_unwind, ts_args_type = "sessionToken: string", ts_return_type = "{ session: AdapterSession; user: AdapterUser } | null")]
-  pub fn get_session_and_user(&self, env: Env, session_token: Unknown<'_>) -> napi::Result<Option<SessionAndUser>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "sessionToken: string",
+    ts_return_type = "{ session: AdapterSession; user: AdapterUser } | null"
+  )]
+  pub fn get_session_and_user(
+    &self,
+    env: Env,
+    session_token: Unknown<'_>,
+  ) -> napi::Result<Option<SessionAndUser>> {
     self.read(&env, "getSessionAndUser", |conn| {
       let token = Arg::new("getSessionAndUser", "sessionToken", session_token).key()?;
       let found = sessions::get_session_and_user(conn, &token, self.hash_session_tokens)?;
@@ -198,32 +287,66 @@ impl AuthDatabase {
 
   /// Changes a session's `expires` (and/or `userId`). Resolves to the updated session, or
   /// `null` when the session no longer exists.
-  #[napi(catch_unwind, ts_args_type = "session: AdapterSessionPatch", ts_return_type = "Promise<AdapterSession | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "session: AdapterSessionPatch",
+    ts_return_type = "Promise<AdapterSession | null>"
+  )]
   pub fn update_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
     let hashed = self.hash_session_tokens;
     let patch = || convert::session_patch(session);
-    self.write(env, "updateSession", patch, move |conn, patch| sessions::update(conn, &patch, hashed))
+    self.write(env, "updateSession", patch, move |conn, patch| {
+      sessions::update(conn, &patch, hashed)
+    })
   }
 
   /// Deletes a session. Resolves to the deleted session, or `null` when it was already gone.
-  #[napi(catch_unwind, ts_args_type = "sessionToken: string", ts_return_type = "Promise<AdapterSession | null>")]
-  pub fn delete_session<'env>(&self, env: &'env Env, session_token: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "sessionToken: string",
+    ts_return_type = "Promise<AdapterSession | null>"
+  )]
+  pub fn delete_session<'env>(
+    &self,
+    env: &'env Env,
+    session_token: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     let hashed = self.hash_session_tokens;
     let token = || Arg::new("deleteSession", "sessionToken", session_token).key();
-    self.write(env, "deleteSession", token, move |conn, token| sessions::delete(conn, &token, hashed))
+    self.write(env, "deleteSession", token, move |conn, token| {
+      sessions::delete(conn, &token, hashed)
+    })
   }
 
   /// Stores a verification (magic-link) token.
-  #[napi(catch_unwind, ts_args_type = "verificationToken: VerificationToken", ts_return_type = "Promise<VerificationToken>")]
-  pub fn create_verification_token<'env>(&self, env: &'env Env, token: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "verificationToken: VerificationToken",
+    ts_return_type = "Promise<VerificationToken>"
+  )]
+  pub fn create_verification_token<'env>(
+    &self,
+    env: &'env Env,
+    token: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     let token = || convert::verification_token(token);
-    self.write(env, "createVerificationToken", token, |conn, token| verification_tokens::create(conn, &token))
+    self.write(env, "createVerificationToken", token, |conn, token| {
+      verification_tokens::create(conn, &token)
+    })
   }
 
   /// Deletes and returns a verification token atomically: of concurrent calls for one token,
   /// exactly one gets it; the others (and later calls) get `null`.
-  #[napi(catch_unwind, ts_args_type = "params: { identifier: string; token: string }", ts_return_type = "Promise<VerificationToken | null>")]
-  pub fn use_verification_token<'env>(&self, env: &'env Env, params: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "params: { identifier: string; token: string }",
+    ts_return_type = "Promise<VerificationToken | null>"
+  )]
+  pub fn use_verification_token<'env>(
+    &self,
+    env: &'env Env,
+    params: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     let key = || convert::verification_token_key(params);
     self.write(env, "useVerificationToken", key, |conn, (identifier, token)| {
       verification_tokens::use_token(conn, &identifier, &token)
@@ -231,31 +354,67 @@ impl AuthDatabase {
   }
 
   /// Stores a WebAuthn credential for an existing user.
-  #[napi(catch_unwind, ts_args_type = "authenticator: AdapterAuthenticator", ts_return_type = "Promise<AdapterAuthenticator>")]
-  pub fn create_authenticator<'env>(&self, env: &'env Env, authenticator: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "authenticator: AdapterAuthenticator",
+    ts_return_type = "Promise<AdapterAuthenticator>"
+  )]
+  pub fn create_authenticator<'env>(
+    &self,
+    env: &'env Env,
+    authenticator: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     let input = || convert::authenticator(authenticator);
-    self.write(env, "createAuthenticator", input, |conn, a| authenticators::create(conn, &a))
+    self.write(env, "createAuthenticator", input, |conn, a| {
+      authenticators::create(conn, &a)
+    })
   }
 
   /// The WebAuthn credential with this id, or `null`.
-  #[napi(catch_unwind, ts_args_type = "credentialID: string", ts_return_type = "AdapterAuthenticator | null")]
-  pub fn get_authenticator(&self, env: Env, credential_id: Unknown<'_>) -> napi::Result<Option<Authenticator>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "credentialID: string",
+    ts_return_type = "AdapterAuthenticator | null"
+  )]
+  pub fn get_authenticator(
+    &self,
+    env: Env,
+    credential_id: Unknown<'_>,
+  ) -> napi::Result<Option<Authenticator>> {
     self.read(&env, "getAuthenticator", |conn| {
-      authenticators::get(conn, &Arg::new("getAuthenticator", "credentialID", credential_id).key()?)
+      authenticators::get(
+        conn,
+        &Arg::new("getAuthenticator", "credentialID", credential_id).key()?,
+      )
     })
   }
 
   /// All WebAuthn credentials of a user, oldest first.
-  #[napi(catch_unwind, ts_args_type = "userId: string", ts_return_type = "AdapterAuthenticator[]")]
-  pub fn list_authenticators_by_user_id(&self, env: Env, user_id: Unknown<'_>) -> napi::Result<Vec<Authenticator>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "AdapterAuthenticator[]"
+  )]
+  pub fn list_authenticators_by_user_id(
+    &self,
+    env: Env,
+    user_id: Unknown<'_>,
+  ) -> napi::Result<Vec<Authenticator>> {
     self.read(&env, "listAuthenticatorsByUserId", |conn| {
-      authenticators::list_by_user(conn, &Arg::new("listAuthenticatorsByUserId", "userId", user_id).key()?)
+      authenticators::list_by_user(
+        conn,
+        &Arg::new("listAuthenticatorsByUserId", "userId", user_id).key()?,
+      )
     })
   }
 
   /// Sets a credential's signature counter and returns the credential. Rejects with
   /// `AUTHLITE_NOT_FOUND` when there is no such credential.
-  #[napi(catch_unwind, ts_args_type = "credentialID: string, newCounter: number", ts_return_type = "Promise<AdapterAuthenticator>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "credentialID: string, newCounter: number",
+    ts_return_type = "Promise<AdapterAuthenticator>"
+  )]
   pub fn update_authenticator_counter<'env>(
     &self,
     env: &'env Env,
@@ -263,8 +422,15 @@ impl AuthDatabase {
     new_counter: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     const METHOD: &str = "updateAuthenticatorCounter";
-    let input = || Ok((Arg::new(METHOD, "credentialID", credential_id).key()?, Arg::new(METHOD, "newCounter", new_counter).counter()?));
-    self.write(env, METHOD, input, |conn, (id, counter)| authenticators::update_counter(conn, &id, counter))
+    let input = || {
+      Ok((
+        Arg::new(METHOD, "credentialID", credential_id).key()?,
+        Arg::new(METHOD, "newCounter", new_counter).counter()?,
+      ))
+    };
+    self.write(env, METHOD, input, |conn, (id, counter)| {
+      authenticators::update_counter(conn, &id, counter)
+    })
   }
 
   /// Deletes sessions and verification tokens whose `expires` has passed. Auth.js deletes an
@@ -272,14 +438,22 @@ impl AuthDatabase {
   /// keep the file small.
   #[napi(catch_unwind, ts_return_type = "Promise<DeletedExpired>")]
   pub fn delete_expired<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-    self.write(env, "deleteExpired", || Ok(()), |conn, ()| {
-      let now = migrations::now_ms();
-      let tx = conn.transaction().map_err(AuthError::db("deleteExpired"))?;
-      let sessions = sessions::delete_expired(&tx, now)?;
-      let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
-      tx.commit().map_err(AuthError::db("deleteExpired"))?;
-      Ok(DeletedExpired { sessions: sessions as u32, verification_tokens: verification_tokens as u32 })
-    })
+    self.write(
+      env,
+      "deleteExpired",
+      || Ok(()),
+      |conn, ()| {
+        let now = migrations::now_ms();
+        let tx = conn.transaction().map_err(AuthError::db("deleteExpired"))?;
+        let sessions = sessions::delete_expired(&tx, now)?;
+        let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
+        tx.commit().map_err(AuthError::db("deleteExpired"))?;
+        Ok(DeletedExpired {
+          sessions: sessions as u32,
+          verification_tokens: verification_tokens as u32,
+        })
+      },
+    )
   }
 
   /// Finishes the queued writes and closes the database. Later calls reject with

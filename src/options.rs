@@ -45,7 +45,9 @@ impl From<AuthDatabaseOptions> for Settings {
     Settings {
       location: Location::parse(options.path.as_deref().unwrap_or(DEFAULT_PATH)),
       hash_session_tokens: options.hash_session_tokens.unwrap_or(true),
-      busy_timeout: Duration::from_millis(u64::from(options.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS))),
+      busy_timeout: Duration::from_millis(u64::from(
+        options.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS),
+      )),
     }
   }
 }
@@ -55,12 +57,19 @@ const KNOWN: &[&str] = &["path", "hashSessionTokens", "busyTimeoutMs"];
 /// Reads `undefined`, a path string, or an options object, rejecting unknown option names
 /// (with a suggestion when one is a near miss) so a typo never silently changes behaviour.
 pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
-  let Some(value) = value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null))) else {
+  let Some(value) = value.filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
+  else {
     return Ok(AuthDatabaseOptions::default().into());
   };
   if let Ok(ValueType::String) = value.get_type() {
     let path = Arg::new(METHOD, "path", value).key()?;
-    return Ok(AuthDatabaseOptions { path: Some(path), ..Default::default() }.into());
+    return Ok(
+      AuthDatabaseOptions {
+        path: Some(path),
+        ..Default::default()
+      }
+      .into(),
+    );
   }
   let fields = Arg::new(METHOD, "options", value).object()?;
   for name in fields.own_keys()? {
@@ -70,7 +79,10 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
         .find(|k| k.eq_ignore_ascii_case(&name) || edit_distance(k, &name) <= 2)
         .map(|k| format!("; did you mean {k:?}?"))
         .unwrap_or_else(|| format!("; known options: {}", KNOWN.join(", ")));
-      return Err(AuthError::invalid(METHOD, format!("unknown option {name:?}{hint}")));
+      return Err(AuthError::invalid(
+        METHOD,
+        format!("unknown option {name:?}{hint}"),
+      ));
     }
   }
   let optional = |key: &str| -> AuthResult<Option<Arg<'_>>> {
@@ -99,7 +111,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[0] = i + 1;
     for (j, cb) in b.iter().enumerate() {
       let current = row[j + 1];
-      row[j + 1] = if ca == *cb { previous } else { 1 + previous.min(row[j]).min(row[j + 1]) };
+      row[j + 1] = if ca == *cb {
+        previous
+      } else {
+        1 + previous.min(row[j]).min(row[j + 1])
+      };
       previous = current;
     }
   }
@@ -123,6 +139,13 @@ mod tests {
     assert_eq!(settings.location, Location::File(DEFAULT_PATH.into()));
     assert!(settings.hash_session_tokens);
     assert_eq!(settings.busy_timeout, Duration::from_millis(5000));
-    assert_eq!(Settings::from(AuthDatabaseOptions { path: Some(":memory:".into()), ..Default::default() }).location, Location::Memory);
+    assert_eq!(
+      Settings::from(AuthDatabaseOptions {
+        path: Some(":memory:".into()),
+        ..Default::default()
+      })
+      .location,
+      Location::Memory
+    );
   }
 }

@@ -38,8 +38,17 @@ impl Writer {
           job(&mut guard);
         }
       })
-      .map_err(|err| AuthError::new(Code::Database, "open", format!("cannot start the writer thread: {err}")))?;
-    Ok(Writer { queue: Some(queue), thread: Some(thread) })
+      .map_err(|err| {
+        AuthError::new(
+          Code::Database,
+          "open",
+          format!("cannot start the writer thread: {err}"),
+        )
+      })?;
+    Ok(Writer {
+      queue: Some(queue),
+      thread: Some(thread),
+    })
   }
 
   /// Queues `work` and returns the promise it settles. A panic in `work` rejects the promise
@@ -53,8 +62,13 @@ impl Writer {
     let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
     let (deferred, promise) = env.create_deferred().map_err(internal)?;
     let job: Job = Box::new(move |conn| {
-      let outcome = catch_unwind(AssertUnwindSafe(|| work(conn)))
-        .unwrap_or_else(|_| Err(AuthError::new(Code::Internal, method, "panicked; please report this bug")));
+      let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
+        Err(AuthError::new(
+          Code::Internal,
+          method,
+          "panicked; please report this bug",
+        ))
+      });
       deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
     });
     queue.send(job).map_err(|_| AuthError::closed(method))?;

@@ -77,7 +77,11 @@ pub fn unlink(conn: &Connection, provider: &str, provider_account_id: &str) -> A
     .prepare_cached(&format!(
       r#"DELETE FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2 RETURNING {COLUMNS}"#
     ))
-    .and_then(|mut stmt| stmt.query_row([provider, provider_account_id], from_row).optional())
+    .and_then(|mut stmt| {
+      stmt
+        .query_row([provider, provider_account_id], from_row)
+        .optional()
+    })
     .map_err(AuthError::db(METHOD))
 }
 
@@ -88,6 +92,10 @@ pub fn get(conn: &Connection, provider_account_id: &str, provider: &str) -> Auth
     .prepare_cached(&format!(
       r#"SELECT {COLUMNS} FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2"#
     ))
-    .and_then(|mut stmt| stmt.query_row([provider, provider_account_id], from_row).optional())
+    .and_then(|mut stmt| {
+      stmt
+        .query_row([provider, provider_account_id], from_row)
+        .optional()
+    })
     .map_err(AuthError::db(METHOD))
 }

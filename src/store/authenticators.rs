@@ -25,7 +25,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Authenticator> {
 pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Authenticator> {
   const METHOD: &str = "createAuthenticator";
   conn
-    .prepare_cached(&format!(r#"INSERT INTO "authenticator" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#))
+    .prepare_cached(&format!(
+      r#"INSERT INTO "authenticator" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
+    ))
     .and_then(|mut stmt| {
       stmt.execute(params![
         authenticator.credential_id,
@@ -39,7 +41,10 @@ pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Au
       ])
     })
     .map_err(|err| {
-      let conflict = format!("credentialID {:?} is already registered", authenticator.credential_id);
+      let conflict = format!(
+        "credentialID {:?} is already registered",
+        authenticator.credential_id
+      );
       AuthError::from_sqlite(METHOD, err, &conflict)
     })?;
   Ok(authenticator.clone())
@@ -48,7 +53,9 @@ pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Au
 /// The credential with this id.
 pub fn get(conn: &Connection, credential_id: &str) -> AuthResult<Option<Authenticator>> {
   conn
-    .prepare_cached(&format!(r#"SELECT {COLUMNS} FROM "authenticator" WHERE "credentialID" = ?1"#))
+    .prepare_cached(&format!(
+      r#"SELECT {COLUMNS} FROM "authenticator" WHERE "credentialID" = ?1"#
+    ))
     .and_then(|mut stmt| stmt.query_row([credential_id], from_row).optional())
     .map_err(AuthError::db("getAuthenticator"))
 }
@@ -56,7 +63,9 @@ pub fn get(conn: &Connection, credential_id: &str) -> AuthResult<Option<Authenti
 /// All of a user's credentials, oldest first.
 pub fn list_by_user(conn: &Connection, user_id: &str) -> AuthResult<Vec<Authenticator>> {
   conn
-    .prepare_cached(&format!(r#"SELECT {COLUMNS} FROM "authenticator" WHERE "userId" = ?1 ORDER BY rowid"#))
+    .prepare_cached(&format!(
+      r#"SELECT {COLUMNS} FROM "authenticator" WHERE "userId" = ?1 ORDER BY rowid"#
+    ))
     .and_then(|mut stmt| stmt.query_map([user_id], from_row)?.collect())
     .map_err(AuthError::db("listAuthenticatorsByUserId"))
 }
@@ -68,7 +77,16 @@ pub fn update_counter(conn: &Connection, credential_id: &str, counter: i64) -> A
     .prepare_cached(&format!(
       r#"UPDATE "authenticator" SET "counter" = ?2 WHERE "credentialID" = ?1 RETURNING {COLUMNS}"#
     ))
-    .and_then(|mut stmt| stmt.query_row(params![credential_id, counter], from_row).optional())
+    .and_then(|mut stmt| {
+      stmt
+        .query_row(params![credential_id, counter], from_row)
+        .optional()
+    })
     .map_err(AuthError::db(METHOD))?
-    .ok_or_else(|| AuthError::not_found(METHOD, format!("no authenticator has credentialID {credential_id:?}")))
+    .ok_or_else(|| {
+      AuthError::not_found(
+        METHOD,
+        format!("no authenticator has credentialID {credential_id:?}"),
+      )
+    })
 }

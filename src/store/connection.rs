@@ -43,10 +43,14 @@ pub fn open(location: &Location, busy_timeout: Duration) -> AuthResult<Connectio
   }
   .map_err(fail)?;
   conn.busy_timeout(busy_timeout).map_err(fail)?;
-  conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(fail)?;
+  conn
+    .set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+    .map_err(fail)?;
   conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
   if let Location::File(_) = location {
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(fail)?;
+    let mode: String = conn
+      .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+      .map_err(fail)?;
     if !mode.eq_ignore_ascii_case("wal") {
       return Err(AuthError::new(
         Code::Database,
@@ -64,7 +68,9 @@ pub fn open(location: &Location, busy_timeout: Duration) -> AuthResult<Connectio
 fn open_message(location: &Location, err: &rusqlite::Error) -> String {
   match location {
     Location::File(path) => {
-      let dir = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty());
+      let dir = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty());
       match dir {
         Some(dir) if !dir.exists() => format!(
           "cannot open database {path:?} because the directory {} does not exist",

@@ -11,8 +11,16 @@ const METHOD: &str = "open";
 
 /// The schema, in order. Versions are never renumbered or edited once released.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-  (1, "auth_tables", include_str!("../../migrations/0001_auth_tables.sql")),
-  (2, "extra_fields_and_indexes", include_str!("../../migrations/0002_extra_fields_and_indexes.sql")),
+  (
+    1,
+    "auth_tables",
+    include_str!("../../migrations/0001_auth_tables.sql"),
+  ),
+  (
+    2,
+    "extra_fields_and_indexes",
+    include_str!("../../migrations/0002_extra_fields_and_indexes.sql"),
+  ),
 ];
 
 const BOOKKEEPING: &str = r#"
@@ -37,10 +45,16 @@ const RAW: &str = "raw";
 /// (busy timeout) and then find nothing left to do.
 pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<()> {
   let db = AuthError::db(METHOD);
-  let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(&db)?;
+  let tx = conn
+    .transaction_with_behavior(TransactionBehavior::Immediate)
+    .map_err(&db)?;
   tx.execute_batch(BOOKKEEPING).map_err(&db)?;
   let current: i64 = tx
-    .query_row(r#"SELECT coalesce(max("version"), 0) FROM "authlite_migrations""#, [], |r| r.get(0))
+    .query_row(
+      r#"SELECT coalesce(max("version"), 0) FROM "authlite_migrations""#,
+      [],
+      |r| r.get(0),
+    )
     .map_err(&db)?;
   let latest = MIGRATIONS.last().map_or(0, |m| m.0);
   if current > latest {
@@ -54,7 +68,11 @@ pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<(
   }
   for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
     tx.execute_batch(sql).map_err(|err| {
-      AuthError::new(Code::Database, METHOD, format!("migration {version} ({name}) failed: {err}"))
+      AuthError::new(
+        Code::Database,
+        METHOD,
+        format!("migration {version} ({name}) failed: {err}"),
+      )
     })?;
     tx.execute(
       r#"INSERT INTO "authlite_migrations" ("version", "name", "applied_at") VALUES (?1, ?2, ?3)"#,
@@ -72,7 +90,11 @@ pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<(
 fn reconcile_session_tokens(conn: &Connection, hash: bool) -> AuthResult<()> {
   let db = AuthError::db(METHOD);
   let stored: Option<String> = conn
-    .query_row(r#"SELECT "value" FROM "authlite_meta" WHERE "key" = ?1"#, [TOKENS_KEY], |r| r.get(0))
+    .query_row(
+      r#"SELECT "value" FROM "authlite_meta" WHERE "key" = ?1"#,
+      [TOKENS_KEY],
+      |r| r.get(0),
+    )
     .optional()
     .map_err(&db)?;
   let wanted = if hash { HASHED } else { RAW };
@@ -81,7 +103,9 @@ fn reconcile_session_tokens(conn: &Connection, hash: bool) -> AuthResult<()> {
   }
   if hash {
     let raw: Vec<String> = {
-      let mut stmt = conn.prepare(r#"SELECT "sessionToken" FROM "session""#).map_err(&db)?;
+      let mut stmt = conn
+        .prepare(r#"SELECT "sessionToken" FROM "session""#)
+        .map_err(&db)?;
       let rows = stmt.query_map([], |r| r.get(0)).map_err(&db)?;
       rows.collect::<Result<_, _>>().map_err(&db)?
     };
@@ -92,8 +116,9 @@ fn reconcile_session_tokens(conn: &Connection, hash: bool) -> AuthResult<()> {
       update.execute([hash_token(&token), token]).map_err(&db)?;
     }
   } else if stored.as_deref() == Some(HASHED) {
-    let sessions: i64 =
-      conn.query_row(r#"SELECT count(*) FROM "session""#, [], |r| r.get(0)).map_err(&db)?;
+    let sessions: i64 = conn
+      .query_row(r#"SELECT count(*) FROM "session""#, [], |r| r.get(0))
+      .map_err(&db)?;
     if sessions > 0 {
       return Err(AuthError::invalid(
         METHOD,

@@ -31,7 +31,11 @@ pub(crate) fn extra_from_sql(row: &rusqlite::Row<'_>, index: usize) -> rusqlite:
     Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
       Ok(serde_json::Value::Object(map)) => Ok(map),
       Ok(_) => Err(not_an_object(index)),
-      Err(err) => Err(rusqlite::Error::FromSqlConversionFailure(index, Type::Text, Box::new(err))),
+      Err(err) => Err(rusqlite::Error::FromSqlConversionFailure(
+        index,
+        Type::Text,
+        Box::new(err),
+      )),
     },
   }
 }

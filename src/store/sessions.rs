@@ -31,7 +31,11 @@ pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<
   conn
     .prepare_cached(r#"INSERT INTO "session" ("sessionToken", "userId", "expires") VALUES (?1, ?2, ?3)"#)
     .and_then(|mut stmt| {
-      stmt.execute(params![key(&session.session_token, hashed), session.user_id, session.expires])
+      stmt.execute(params![
+        key(&session.session_token, hashed),
+        session.user_id,
+        session.expires
+      ])
     })
     .map_err(|err| AuthError::from_sqlite(METHOD, err, "a session with this sessionToken already exists"))?;
   Ok(session.clone())
@@ -39,7 +43,11 @@ pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<
 
 /// The session and its user, in one query. Expired sessions are returned too: Auth.js checks
 /// `expires` and deletes them itself.
-pub fn get_session_and_user(conn: &Connection, token: &str, hashed: bool) -> AuthResult<Option<(Session, User)>> {
+pub fn get_session_and_user(
+  conn: &Connection,
+  token: &str,
+  hashed: bool,
+) -> AuthResult<Option<(Session, User)>> {
   const METHOD: &str = "getSessionAndUser";
   let sql = format!(
     r#"SELECT s."expires", {} FROM "session" s JOIN "user" u ON u."id" = s."userId"
@@ -50,7 +58,11 @@ pub fn get_session_and_user(conn: &Connection, token: &str, hashed: bool) -> Aut
   stmt
     .query_row([key(token, hashed)], |row| {
       let user = users::from_row(row, 1)?;
-      let session = Session { session_token: token.to_string(), user_id: user.id.clone(), expires: row.get(0)? };
+      let session = Session {
+        session_token: token.to_string(),
+        user_id: user.id.clone(),
+        expires: row.get(0)?,
+      };
       Ok((session, user))
     })
     .optional()
@@ -68,9 +80,16 @@ pub fn update(conn: &Connection, patch: &SessionPatch, hashed: bool) -> AuthResu
     )
     .and_then(|mut stmt| {
       stmt
-        .query_row(params![key(&patch.session_token, hashed), patch.user_id, patch.expires], |row| {
-          Ok(Session { session_token: patch.session_token.clone(), user_id: row.get(0)?, expires: row.get(1)? })
-        })
+        .query_row(
+          params![key(&patch.session_token, hashed), patch.user_id, patch.expires],
+          |row| {
+            Ok(Session {
+              session_token: patch.session_token.clone(),
+              user_id: row.get(0)?,
+              expires: row.get(1)?,
+            })
+          },
+        )
         .optional()
     })
     .map_err(|err| AuthError::from_sqlite(METHOD, err, "conflicting session"))
@@ -84,7 +103,11 @@ pub fn delete(conn: &Connection, token: &str, hashed: bool) -> AuthResult<Option
     .and_then(|mut stmt| {
       stmt
         .query_row([key(token, hashed)], |row| {
-          Ok(Session { session_token: token.to_string(), user_id: row.get(0)?, expires: row.get(1)? })
+          Ok(Session {
+            session_token: token.to_string(),
+            user_id: row.get(0)?,
+            expires: row.get(1)?,
+          })
         })
         .optional()
     })

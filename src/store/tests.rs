@@ -18,7 +18,14 @@ fn memory() -> Connection {
 }
 
 fn user(id: &str, email: &str) -> User {
-  User { id: id.into(), name: None, email: Some(email.into()), email_verified: None, image: None, extra: Extra::new() }
+  User {
+    id: id.into(),
+    name: None,
+    email: Some(email.into()),
+    email_verified: None,
+    image: None,
+    extra: Extra::new(),
+  }
 }
 
 fn account(user_id: &str, provider: &str, id: &str) -> Account {
@@ -39,7 +46,11 @@ fn account(user_id: &str, provider: &str, id: &str) -> Account {
 }
 
 fn session(token: &str, user_id: &str) -> Session {
-  Session { session_token: token.into(), user_id: user_id.into(), expires: 1_800_000_000_123 }
+  Session {
+    session_token: token.into(),
+    user_id: user_id.into(),
+    expires: 1_800_000_000_123,
+  }
 }
 
 fn passkey(id: &str, user_id: &str) -> Authenticator {
@@ -78,7 +89,12 @@ fn migrations_apply_once_and_record_their_versions() {
 #[test]
 fn a_newer_schema_is_refused() {
   let mut conn = memory();
-  conn.execute(r#"INSERT INTO "authlite_migrations" VALUES (999, 'future', 0)"#, []).expect("insert");
+  conn
+    .execute(
+      r#"INSERT INTO "authlite_migrations" VALUES (999, 'future', 0)"#,
+      [],
+    )
+    .expect("insert");
   let err = migrate(&mut conn, true).expect_err("newer schema");
   assert_eq!(err.code, Code::Database);
   assert!(err.message.contains("newer authlite"), "{}", err.message);
@@ -90,20 +106,35 @@ fn users_round_trip_with_extra_fields() {
   let mut alice = user("u1", "alice@example.com");
   alice.email_verified = Some(1_700_000_000_123);
   alice.extra.insert("role".into(), json!("admin"));
-  alice.extra.insert("prefs".into(), json!({ "theme": "dark", "tags": [1, 2] }));
+  alice
+    .extra
+    .insert("prefs".into(), json!({ "theme": "dark", "tags": [1, 2] }));
   users::create(&conn, &alice).expect("create");
   assert_eq!(users::get(&conn, "u1").expect("get"), Some(alice.clone()));
-  assert_eq!(users::get_by_email(&conn, "alice@example.com").expect("by email"), Some(alice.clone()));
+  assert_eq!(
+    users::get_by_email(&conn, "alice@example.com").expect("by email"),
+    Some(alice.clone())
+  );
   assert_eq!(users::get(&conn, "nobody").expect("missing"), None);
 
   let mut extra = Extra::new();
   extra.insert("role".into(), json!("editor"));
-  let patch = UserPatch { id: "u1".into(), name: Some(Some("Alice".into())), email_verified: Some(None), extra, ..Default::default() };
+  let patch = UserPatch {
+    id: "u1".into(),
+    name: Some(Some("Alice".into())),
+    email_verified: Some(None),
+    extra,
+    ..Default::default()
+  };
   let updated = users::update(&mut conn, patch).expect("update");
   assert_eq!(updated.name.as_deref(), Some("Alice"));
   assert_eq!(updated.email_verified, None);
   assert_eq!(updated.extra["role"], json!("editor"));
-  assert_eq!(updated.extra["prefs"]["theme"], json!("dark"), "untouched extra fields stay");
+  assert_eq!(
+    updated.extra["prefs"]["theme"],
+    json!("dark"),
+    "untouched extra fields stay"
+  );
   assert_eq!(users::get(&conn, "u1").expect("get"), Some(updated));
 }
 
@@ -117,9 +148,23 @@ fn duplicate_email_and_missing_user_are_reported() {
   assert!(dup.message.contains("a@example.com"));
   let same_id = users::create(&conn, &user("u1", "c@example.com")).expect_err("duplicate id");
   assert!(same_id.message.contains("id \"u1\""), "{}", same_id.message);
-  let patch = UserPatch { id: "u2".into(), email: Some(Some("a@example.com".into())), ..Default::default() };
-  assert_eq!(users::update(&mut conn, patch).expect_err("taken").code, Code::Conflict);
-  let missing = users::update(&mut conn, UserPatch { id: "zz".into(), ..Default::default() }).expect_err("missing");
+  let patch = UserPatch {
+    id: "u2".into(),
+    email: Some(Some("a@example.com".into())),
+    ..Default::default()
+  };
+  assert_eq!(
+    users::update(&mut conn, patch).expect_err("taken").code,
+    Code::Conflict
+  );
+  let missing = users::update(
+    &mut conn,
+    UserPatch {
+      id: "zz".into(),
+      ..Default::default()
+    },
+  )
+  .expect_err("missing");
   assert_eq!((missing.code, missing.method), (Code::NotFound, "updateUser"));
 }
 
@@ -136,12 +181,22 @@ fn delete_user_removes_everything_of_theirs_at_once() {
   assert_eq!(deleted.map(|u| u.id).as_deref(), Some("u1"));
   for table in ["account", "session", "authenticator"] {
     let left: i64 = conn
-      .query_row(&format!(r#"SELECT count(*) FROM "{table}" WHERE "userId" = 'u1'"#), [], |r| r.get(0))
+      .query_row(
+        &format!(r#"SELECT count(*) FROM "{table}" WHERE "userId" = 'u1'"#),
+        [],
+        |r| r.get(0),
+      )
       .expect("count");
     assert_eq!(left, 0, "{table} rows of the deleted user");
   }
-  assert!(accounts::get(&conn, "2", "github").expect("other user's account").is_some());
-  assert_eq!(users::delete(&mut conn, "u1").expect("again"), None, "deleting twice is fine");
+  assert!(accounts::get(&conn, "2", "github")
+    .expect("other user's account")
+    .is_some());
+  assert_eq!(
+    users::delete(&mut conn, "u1").expect("again"),
+    None,
+    "deleting twice is fine"
+  );
 }
 
 #[test]
@@ -153,13 +208,22 @@ fn accounts_keep_provider_fields() {
   linked.extra.insert("not-before-policy".into(), json!(0));
   linked.expires_at = Some(1_700_000_000.5);
   accounts::link(&conn, &linked).expect("link");
-  assert_eq!(accounts::get(&conn, "42", "azure-ad").expect("get"), Some(linked.clone()));
+  assert_eq!(
+    accounts::get(&conn, "42", "azure-ad").expect("get"),
+    Some(linked.clone())
+  );
   let owner = users::get_by_account(&conn, "azure-ad", "42").expect("owner");
   assert_eq!(owner.map(|u| u.id).as_deref(), Some("u1"));
-  assert_eq!(accounts::link(&conn, &linked).expect_err("twice").code, Code::Conflict);
+  assert_eq!(
+    accounts::link(&conn, &linked).expect_err("twice").code,
+    Code::Conflict
+  );
   let orphan = accounts::link(&conn, &account("ghost", "github", "9")).expect_err("no user");
   assert_eq!(orphan.code, Code::NotFound);
-  assert_eq!(accounts::unlink(&conn, "azure-ad", "42").expect("unlink"), Some(linked));
+  assert_eq!(
+    accounts::unlink(&conn, "azure-ad", "42").expect("unlink"),
+    Some(linked)
+  );
   assert_eq!(accounts::unlink(&conn, "azure-ad", "42").expect("again"), None);
 }
 
@@ -168,7 +232,9 @@ fn session_tokens_are_stored_hashed() {
   let conn = memory();
   users::create(&conn, &user("u1", "a@example.com")).expect("create");
   sessions::create(&conn, &session("secret-token", "u1"), true).expect("create");
-  let stored: String = conn.query_row(r#"SELECT "sessionToken" FROM "session""#, [], |r| r.get(0)).expect("row");
+  let stored: String = conn
+    .query_row(r#"SELECT "sessionToken" FROM "session""#, [], |r| r.get(0))
+    .expect("row");
   assert_eq!(stored, sessions::hash_token("secret-token"));
   assert_eq!(stored.len(), 64);
   assert_eq!(
@@ -176,10 +242,17 @@ fn session_tokens_are_stored_hashed() {
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     "SHA-256 test vector"
   );
-  let (s, u) = sessions::get_session_and_user(&conn, "secret-token", true).expect("read").expect("found");
+  let (s, u) = sessions::get_session_and_user(&conn, "secret-token", true)
+    .expect("read")
+    .expect("found");
   assert_eq!(s, session("secret-token", "u1"));
   assert_eq!(u.id, "u1");
-  assert!(sessions::get_session_and_user(&conn, &stored, true).expect("by hash").is_none(), "the hash is not a token");
+  assert!(
+    sessions::get_session_and_user(&conn, &stored, true)
+      .expect("by hash")
+      .is_none(),
+    "the hash is not a token"
+  );
 }
 
 #[test]
@@ -187,36 +260,80 @@ fn sessions_update_and_delete() {
   let conn = memory();
   users::create(&conn, &user("u1", "a@example.com")).expect("create");
   sessions::create(&conn, &session("t", "u1"), false).expect("create");
-  let patch = SessionPatch { session_token: "t".into(), user_id: None, expires: Some(1_900_000_000_000) };
-  let updated = sessions::update(&conn, &patch, false).expect("update").expect("exists");
+  let patch = SessionPatch {
+    session_token: "t".into(),
+    user_id: None,
+    expires: Some(1_900_000_000_000),
+  };
+  let updated = sessions::update(&conn, &patch, false)
+    .expect("update")
+    .expect("exists");
   assert_eq!(updated.expires, 1_900_000_000_000);
-  let gone = SessionPatch { session_token: "nope".into(), ..patch };
+  let gone = SessionPatch {
+    session_token: "nope".into(),
+    ..patch
+  };
   assert_eq!(sessions::update(&conn, &gone, false).expect("missing"), None);
-  assert_eq!(sessions::delete(&conn, "t", false).expect("delete"), Some(updated));
+  assert_eq!(
+    sessions::delete(&conn, "t", false).expect("delete"),
+    Some(updated)
+  );
   assert_eq!(sessions::delete(&conn, "t", false).expect("again"), None);
 }
 
 #[test]
 fn verification_tokens_are_used_once() {
   let conn = memory();
-  let token = VerificationToken { identifier: "a@example.com".into(), token: "h".into(), expires: 5 };
+  let token = VerificationToken {
+    identifier: "a@example.com".into(),
+    token: "h".into(),
+    expires: 5,
+  };
   verification_tokens::create(&conn, &token).expect("create");
-  assert_eq!(verification_tokens::create(&conn, &token).expect_err("twice").code, Code::Conflict);
-  assert_eq!(verification_tokens::use_token(&conn, "a@example.com", "h").expect("use"), Some(token));
-  assert_eq!(verification_tokens::use_token(&conn, "a@example.com", "h").expect("reuse"), None);
+  assert_eq!(
+    verification_tokens::create(&conn, &token)
+      .expect_err("twice")
+      .code,
+    Code::Conflict
+  );
+  assert_eq!(
+    verification_tokens::use_token(&conn, "a@example.com", "h").expect("use"),
+    Some(token)
+  );
+  assert_eq!(
+    verification_tokens::use_token(&conn, "a@example.com", "h").expect("reuse"),
+    None
+  );
 }
 
 #[test]
 fn expired_rows_are_purged() {
   let conn = memory();
   users::create(&conn, &user("u1", "a@example.com")).expect("create");
-  sessions::create(&conn, &Session { expires: 10, ..session("old", "u1") }, true).expect("old");
+  sessions::create(
+    &conn,
+    &Session {
+      expires: 10,
+      ..session("old", "u1")
+    },
+    true,
+  )
+  .expect("old");
   sessions::create(&conn, &session("new", "u1"), true).expect("new");
-  let token = VerificationToken { identifier: "a".into(), token: "t".into(), expires: 10 };
+  let token = VerificationToken {
+    identifier: "a".into(),
+    token: "t".into(),
+    expires: 10,
+  };
   verification_tokens::create(&conn, &token).expect("token");
   assert_eq!(sessions::delete_expired(&conn, 1000).expect("purge"), 1);
-  assert_eq!(verification_tokens::delete_expired(&conn, 1000).expect("purge"), 1);
-  assert!(sessions::get_session_and_user(&conn, "new", true).expect("read").is_some());
+  assert_eq!(
+    verification_tokens::delete_expired(&conn, 1000).expect("purge"),
+    1
+  );
+  assert!(sessions::get_session_and_user(&conn, "new", true)
+    .expect("read")
+    .is_some());
 }
 
 #[test]
@@ -225,14 +342,26 @@ fn authenticator_counter_updates_and_missing_is_an_error() {
   users::create(&conn, &user("u1", "a@example.com")).expect("create");
   authenticators::create(&conn, &passkey("c1", "u1")).expect("c1");
   authenticators::create(&conn, &passkey("c2", "u1")).expect("c2");
-  assert_eq!(authenticators::create(&conn, &passkey("c1", "u1")).expect_err("dup").code, Code::Conflict);
+  assert_eq!(
+    authenticators::create(&conn, &passkey("c1", "u1"))
+      .expect_err("dup")
+      .code,
+    Code::Conflict
+  );
   let bumped = authenticators::update_counter(&conn, "c1", 7).expect("bump");
   assert_eq!(bumped.counter, 7);
   assert_eq!(authenticators::get(&conn, "c1").expect("get"), Some(bumped));
-  let ids: Vec<String> = authenticators::list_by_user(&conn, "u1").expect("list").into_iter().map(|a| a.credential_id).collect();
+  let ids: Vec<String> = authenticators::list_by_user(&conn, "u1")
+    .expect("list")
+    .into_iter()
+    .map(|a| a.credential_id)
+    .collect();
   assert_eq!(ids, ["c1", "c2"]);
   let err = authenticators::update_counter(&conn, "nope", 1).expect_err("missing");
-  assert_eq!((err.code, err.method), (Code::NotFound, "updateAuthenticatorCounter"));
+  assert_eq!(
+    (err.code, err.method),
+    (Code::NotFound, "updateAuthenticatorCounter")
+  );
 }
 
 /// The schema @auth/drizzle-adapter's default SQLite tables produce (drizzle-kit's output).
@@ -249,7 +378,11 @@ INSERT INTO `session` VALUES ('raw-session-token', 'd1', 1800000000000);
 fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
   let (dir, location) = temp_db("drizzle");
   {
-    let conn = Connection::open(match &location { Location::File(p) => p, Location::Memory => unreachable!() }).expect("create");
+    let conn = Connection::open(match &location {
+      Location::File(p) => p,
+      Location::Memory => unreachable!(),
+    })
+    .expect("create");
     conn.execute_batch(DRIZZLE_SCHEMA).expect("drizzle schema");
     conn.execute_batch(DRIZZLE_ROWS).expect("drizzle rows");
   }
@@ -261,14 +394,27 @@ fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
   let acct = accounts::get(&conn, "77", "github").expect("read").expect("kept");
   assert_eq!(acct.access_token.as_deref(), Some("gho_x"));
   assert_eq!(acct.expires_at, Some(1_700_000_000.0));
-  let (s, _) = sessions::get_session_and_user(&conn, "raw-session-token", true).expect("read").expect("still signed in");
+  let (s, _) = sessions::get_session_and_user(&conn, "raw-session-token", true)
+    .expect("read")
+    .expect("still signed in");
   assert_eq!(s.expires, 1_800_000_000_000);
-  let stored: String = conn.query_row(r#"SELECT "sessionToken" FROM "session""#, [], |r| r.get(0)).expect("row");
-  assert_eq!(stored, sessions::hash_token("raw-session-token"), "the raw token was hashed in place");
+  let stored: String = conn
+    .query_row(r#"SELECT "sessionToken" FROM "session""#, [], |r| r.get(0))
+    .expect("row");
+  assert_eq!(
+    stored,
+    sessions::hash_token("raw-session-token"),
+    "the raw token was hashed in place"
+  );
   drop(conn);
   let mut again = open(&location, Duration::from_secs(1)).expect("reopen");
   migrate(&mut again, true).expect("reopen is a no-op");
-  assert!(sessions::get_session_and_user(&again, "raw-session-token", true).expect("read").is_some(), "not hashed twice");
+  assert!(
+    sessions::get_session_and_user(&again, "raw-session-token", true)
+      .expect("read")
+      .is_some(),
+    "not hashed twice"
+  );
   drop(again);
   let _ = std::fs::remove_dir_all(dir);
 }
@@ -293,9 +439,15 @@ fn hashed_tokens_cannot_be_reopened_raw_while_sessions_exist() {
 fn file_databases_use_wal_and_foreign_keys() {
   let (dir, location) = temp_db("pragmas");
   let conn = open(&location, Duration::from_secs(1)).expect("open");
-  let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
-  let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).expect("fk");
-  let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("sync");
+  let mode: String = conn
+    .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+    .expect("mode");
+  let fk: i64 = conn
+    .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+    .expect("fk");
+  let sync: i64 = conn
+    .query_row("PRAGMA synchronous", [], |r| r.get(0))
+    .expect("sync");
   assert_eq!((mode.as_str(), fk, sync), ("wal", 1, 1));
   drop(conn);
   let missing = Location::File(dir.join("no/such/dir/auth.db").to_string_lossy().into_owned());

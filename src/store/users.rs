@@ -64,12 +64,20 @@ pub fn create(conn: &Connection, user: &User) -> AuthResult<User> {
 
 fn get_where(conn: &Connection, method: &'static str, sql: &str, key: &str) -> AuthResult<Option<User>> {
   let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(method))?;
-  stmt.query_row([key], |row| from_row(row, 0)).optional().map_err(AuthError::db(method))
+  stmt
+    .query_row([key], |row| from_row(row, 0))
+    .optional()
+    .map_err(AuthError::db(method))
 }
 
 /// The user with this id.
 pub fn get(conn: &Connection, id: &str) -> AuthResult<Option<User>> {
-  get_where(conn, "getUser", &format!(r#"SELECT {COLUMNS} FROM "user" u WHERE u."id" = ?1"#), id)
+  get_where(
+    conn,
+    "getUser",
+    &format!(r#"SELECT {COLUMNS} FROM "user" u WHERE u."id" = ?1"#),
+    id,
+  )
 }
 
 /// The user with this email (exact match; Auth.js normalizes emails before it asks).
@@ -79,7 +87,11 @@ pub fn get_by_email(conn: &Connection, email: &str) -> AuthResult<Option<User>> 
 }
 
 /// The user who owns the account `provider`/`provider_account_id`.
-pub fn get_by_account(conn: &Connection, provider: &str, provider_account_id: &str) -> AuthResult<Option<User>> {
+pub fn get_by_account(
+  conn: &Connection,
+  provider: &str,
+  provider_account_id: &str,
+) -> AuthResult<Option<User>> {
   const METHOD: &str = "getUserByAccount";
   let sql = format!(
     r#"SELECT {COLUMNS} FROM "account" a JOIN "user" u ON u."id" = a."userId"
@@ -143,10 +155,14 @@ pub fn delete(conn: &mut Connection, id: &str) -> AuthResult<Option<User>> {
     r#"DELETE FROM "account" WHERE "userId" = ?1"#,
     r#"DELETE FROM "authenticator" WHERE "userId" = ?1"#,
   ] {
-    tx.prepare_cached(sql).and_then(|mut stmt| stmt.execute([id])).map_err(&db)?;
+    tx.prepare_cached(sql)
+      .and_then(|mut stmt| stmt.execute([id]))
+      .map_err(&db)?;
   }
   let deleted = tx
-    .prepare_cached(&format!(r#"DELETE FROM "user" WHERE "id" = ?1 RETURNING {RETURNING}"#))
+    .prepare_cached(&format!(
+      r#"DELETE FROM "user" WHERE "id" = ?1 RETURNING {RETURNING}"#
+    ))
     .and_then(|mut stmt| stmt.query_row([id], |row| from_row(row, 0)).optional())
     .map_err(&db)?;
   tx.commit().map_err(&db)?;

@@ -9,7 +9,9 @@ use crate::model::VerificationToken;
 pub fn create(conn: &Connection, token: &VerificationToken) -> AuthResult<VerificationToken> {
   const METHOD: &str = "createVerificationToken";
   conn
-    .prepare_cached(r#"INSERT INTO "verificationToken" ("identifier", "token", "expires") VALUES (?1, ?2, ?3)"#)
+    .prepare_cached(
+      r#"INSERT INTO "verificationToken" ("identifier", "token", "expires") VALUES (?1, ?2, ?3)"#,
+    )
     .and_then(|mut stmt| stmt.execute(params![token.identifier, token.token, token.expires]))
     .map_err(|err| AuthError::from_sqlite(METHOD, err, "this verification token already exists"))?;
   Ok(token.clone())
@@ -27,7 +29,11 @@ pub fn use_token(conn: &Connection, identifier: &str, token: &str) -> AuthResult
     .and_then(|mut stmt| {
       stmt
         .query_row([identifier, token], |row| {
-          Ok(VerificationToken { identifier: row.get(0)?, token: row.get(1)?, expires: row.get(2)? })
+          Ok(VerificationToken {
+            identifier: row.get(0)?,
+            token: row.get(1)?,
+            expires: row.get(2)?,
+          })
         })
         .optional()
     })
