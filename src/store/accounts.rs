@@ -7,8 +7,14 @@ use super::{extra_from_sql, extra_to_sql};
 use crate::error::{AuthError, AuthResult};
 use crate::model::Account;
 
-const COLUMNS: &str = r#""userId", "type", "provider", "providerAccountId", "refresh_token",
-  "access_token", "expires_at", "token_type", "scope", "id_token", "session_state", "authlite_extra""#;
+/// The columns, in the order `from_row` reads them (a macro, so statements are `concat!`ed at
+/// compile time).
+macro_rules! columns {
+  () => {
+    r#""userId", "type", "provider", "providerAccountId", "refresh_token",
+  "access_token", "expires_at", "token_type", "scope", "id_token", "session_state", "authlite_extra""#
+  };
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
   Ok(Account {
@@ -41,8 +47,10 @@ fn expires_at_value(expires_at: Option<f64>) -> Value {
 pub fn link(conn: &Connection, account: &Account) -> AuthResult<Account> {
   const METHOD: &str = "linkAccount";
   conn
-    .prepare_cached(&format!(
-      r#"INSERT INTO "account" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#
+    .prepare_cached(concat!(
+      r#"INSERT INTO "account" ("#,
+      columns!(),
+      r#") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#
     ))
     .and_then(|mut stmt| {
       stmt.execute(params![
@@ -74,8 +82,9 @@ pub fn link(conn: &Connection, account: &Account) -> AuthResult<Account> {
 pub fn unlink(conn: &Connection, provider: &str, provider_account_id: &str) -> AuthResult<Option<Account>> {
   const METHOD: &str = "unlinkAccount";
   conn
-    .prepare_cached(&format!(
-      r#"DELETE FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2 RETURNING {COLUMNS}"#
+    .prepare_cached(concat!(
+      r#"DELETE FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2 RETURNING "#,
+      columns!()
     ))
     .and_then(|mut stmt| {
       stmt
@@ -89,8 +98,10 @@ pub fn unlink(conn: &Connection, provider: &str, provider_account_id: &str) -> A
 pub fn get(conn: &Connection, provider_account_id: &str, provider: &str) -> AuthResult<Option<Account>> {
   const METHOD: &str = "getAccount";
   conn
-    .prepare_cached(&format!(
-      r#"SELECT {COLUMNS} FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2"#
+    .prepare_cached(concat!(
+      r#"SELECT "#,
+      columns!(),
+      r#" FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2"#
     ))
     .and_then(|mut stmt| {
       stmt

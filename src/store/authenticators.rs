@@ -5,8 +5,14 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use crate::error::{AuthError, AuthResult};
 use crate::model::Authenticator;
 
-const COLUMNS: &str = r#""credentialID", "userId", "providerAccountId", "credentialPublicKey",
-  "counter", "credentialDeviceType", "credentialBackedUp", "transports""#;
+/// The columns, in the order `from_row` reads them (a macro, so statements are `concat!`ed at
+/// compile time).
+macro_rules! columns {
+  () => {
+    r#""credentialID", "userId", "providerAccountId", "credentialPublicKey",
+  "counter", "credentialDeviceType", "credentialBackedUp", "transports""#
+  };
+}
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Authenticator> {
   Ok(Authenticator {
@@ -25,8 +31,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Authenticator> {
 pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Authenticator> {
   const METHOD: &str = "createAuthenticator";
   conn
-    .prepare_cached(&format!(
-      r#"INSERT INTO "authenticator" ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
+    .prepare_cached(concat!(
+      r#"INSERT INTO "authenticator" ("#,
+      columns!(),
+      r#") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
     ))
     .and_then(|mut stmt| {
       stmt.execute(params![
@@ -53,8 +61,10 @@ pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Au
 /// The credential with this id.
 pub fn get(conn: &Connection, credential_id: &str) -> AuthResult<Option<Authenticator>> {
   conn
-    .prepare_cached(&format!(
-      r#"SELECT {COLUMNS} FROM "authenticator" WHERE "credentialID" = ?1"#
+    .prepare_cached(concat!(
+      r#"SELECT "#,
+      columns!(),
+      r#" FROM "authenticator" WHERE "credentialID" = ?1"#
     ))
     .and_then(|mut stmt| stmt.query_row([credential_id], from_row).optional())
     .map_err(AuthError::db("getAuthenticator"))
@@ -63,8 +73,10 @@ pub fn get(conn: &Connection, credential_id: &str) -> AuthResult<Option<Authenti
 /// All of a user's credentials, oldest first.
 pub fn list_by_user(conn: &Connection, user_id: &str) -> AuthResult<Vec<Authenticator>> {
   conn
-    .prepare_cached(&format!(
-      r#"SELECT {COLUMNS} FROM "authenticator" WHERE "userId" = ?1 ORDER BY rowid"#
+    .prepare_cached(concat!(
+      r#"SELECT "#,
+      columns!(),
+      r#" FROM "authenticator" WHERE "userId" = ?1 ORDER BY rowid"#
     ))
     .and_then(|mut stmt| stmt.query_map([user_id], from_row)?.collect())
     .map_err(AuthError::db("listAuthenticatorsByUserId"))
@@ -74,8 +86,9 @@ pub fn list_by_user(conn: &Connection, user_id: &str) -> AuthResult<Vec<Authenti
 pub fn update_counter(conn: &Connection, credential_id: &str, counter: i64) -> AuthResult<Authenticator> {
   const METHOD: &str = "updateAuthenticatorCounter";
   conn
-    .prepare_cached(&format!(
-      r#"UPDATE "authenticator" SET "counter" = ?2 WHERE "credentialID" = ?1 RETURNING {COLUMNS}"#
+    .prepare_cached(concat!(
+      r#"UPDATE "authenticator" SET "counter" = ?2 WHERE "credentialID" = ?1 RETURNING "#,
+      columns!()
     ))
     .and_then(|mut stmt| {
       stmt

@@ -49,12 +49,12 @@ pub fn get_session_and_user(
   hashed: bool,
 ) -> AuthResult<Option<(Session, User)>> {
   const METHOD: &str = "getSessionAndUser";
-  let sql = format!(
-    r#"SELECT s."expires", {} FROM "session" s JOIN "user" u ON u."id" = s."userId"
-       WHERE s."sessionToken" = ?1"#,
-    users::COLUMNS
+  let sql = concat!(
+    r#"SELECT s."expires", "#,
+    user_columns!(),
+    r#" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
   );
-  let mut stmt = conn.prepare_cached(&sql).map_err(AuthError::db(METHOD))?;
+  let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(METHOD))?;
   stmt
     .query_row([key(token, hashed)], |row| {
       let user = users::from_row(row, 1)?;

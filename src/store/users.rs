@@ -6,14 +6,7 @@ use super::{extra_from_sql, extra_to_sql};
 use crate::error::{AuthError, AuthResult};
 use crate::model::{User, UserPatch};
 
-/// The user columns, in the order `from_row` reads them; `u` is the table alias.
-pub(crate) const COLUMNS: &str =
-  r#"u."id", u."name", u."email", u."emailVerified", u."image", u."authlite_extra""#;
-
-/// The same columns without the alias, for `RETURNING`.
-const RETURNING: &str = r#""id", "name", "email", "emailVerified", "image", "authlite_extra""#;
-
-/// Reads a user from `COLUMNS` starting at column `at`.
+/// Reads a user from `user_columns!()` starting at column `at`.
 pub(crate) fn from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
   Ok(User {
     id: row.get(at)?,
@@ -62,7 +55,12 @@ pub fn create(conn: &Connection, user: &User) -> AuthResult<User> {
   Ok(user.clone())
 }
 
-fn get_where(conn: &Connection, method: &'static str, sql: &str, key: &str) -> AuthResult<Option<User>> {
+fn get_where(
+  conn: &Connection,
+  method: &'static str,
+  sql: &'static str,
+  key: &str,
+) -> AuthResult<Option<User>> {
   let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(method))?;
   stmt
     .query_row([key], |row| from_row(row, 0))
@@ -75,15 +73,19 @@ pub fn get(conn: &Connection, id: &str) -> AuthResult<Option<User>> {
   get_where(
     conn,
     "getUser",
-    &format!(r#"SELECT {COLUMNS} FROM "user" u WHERE u."id" = ?1"#),
+    concat!("SELECT ", user_columns!(), r#" FROM "user" u WHERE u."id" = ?1"#),
     id,
   )
 }
 
 /// The user with this email (exact match; Auth.js normalizes emails before it asks).
 pub fn get_by_email(conn: &Connection, email: &str) -> AuthResult<Option<User>> {
-  let sql = format!(r#"SELECT {COLUMNS} FROM "user" u WHERE u."email" = ?1"#);
-  get_where(conn, "getUserByEmail", &sql, email)
+  let sql = concat!(
+    "SELECT ",
+    user_columns!(),
+    r#" FROM "user" u WHERE u."email" = ?1"#
+  );
+  get_where(conn, "getUserByEmail", sql, email)
 }
 
 /// The user who owns the account `provider`/`provider_account_id`.
@@ -93,11 +95,13 @@ pub fn get_by_account(
   provider_account_id: &str,
 ) -> AuthResult<Option<User>> {
   const METHOD: &str = "getUserByAccount";
-  let sql = format!(
-    r#"SELECT {COLUMNS} FROM "account" a JOIN "user" u ON u."id" = a."userId"
+  let sql = concat!(
+    "SELECT ",
+    user_columns!(),
+    r#" FROM "account" a JOIN "user" u ON u."id" = a."userId"
        WHERE a."provider" = ?1 AND a."providerAccountId" = ?2"#
   );
-  let mut stmt = conn.prepare_cached(&sql).map_err(AuthError::db(METHOD))?;
+  let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(METHOD))?;
   stmt
     .query_row([provider, provider_account_id], |row| from_row(row, 0))
     .optional()
@@ -160,9 +164,10 @@ pub fn delete(conn: &mut Connection, id: &str) -> AuthResult<Option<User>> {
       .map_err(&db)?;
   }
   let deleted = tx
-    .prepare_cached(&format!(
-      r#"DELETE FROM "user" WHERE "id" = ?1 RETURNING {RETURNING}"#
-    ))
+    .prepare_cached(
+      r#"DELETE FROM "user" WHERE "id" = ?1
+         RETURNING "id", "name", "email", "emailVerified", "image", "authlite_extra""#,
+    )
     .and_then(|mut stmt| stmt.query_row([id], |row| from_row(row, 0)).optional())
     .map_err(&db)?;
   tx.commit().map_err(&db)?;
