@@ -24,8 +24,8 @@ use rusqlite::Connection;
 
 use crate::convert::{Arg, SessionAndUser};
 use crate::error::{AuthError, AuthResult};
-use crate::model::{Account, Authenticator, Session, User, VerificationToken};
-use crate::options::{AuthDatabaseOptions, Settings};
+use crate::model::{Account, Authenticator, User};
+use crate::options::Settings;
 use crate::store::connection::{self, Location};
 use crate::store::{accounts, authenticators, migrations, sessions, users, verification_tokens};
 use crate::writer::{SharedConnection, Writer};
@@ -470,9 +470,3 @@ impl AuthDatabase {
     self.reader.is_none()
   }
 }
-
-/// The options type, re-exported so `index.d.ts` documents it.
-pub type Options = AuthDatabaseOptions;
-
-#[allow(dead_code)]
-fn _assert_models_are_send(_: Session, _: VerificationToken) {}
