@@ -87,7 +87,7 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
   }
   let optional = |key: &str| -> AuthResult<Option<Arg<'_>>> {
     let arg = fields.field(key)?;
-    Ok((arg.value_type() != Some(ValueType::Undefined)).then_some(arg))
+    Ok((!arg.is_undefined()).then_some(arg))
   };
   let options = AuthDatabaseOptions {
     path: optional("path")?.map(|a| a.key()).transpose()?,

@@ -1,0 +1,141 @@
+//! Adapter arguments -> models: which fields each method reads, and how.
+
+use napi::bindgen_prelude::Unknown;
+use napi::Env;
+
+use super::value::Arg;
+use crate::error::AuthResult;
+use crate::model::{Account, Authenticator, Session, SessionPatch, User, UserPatch, VerificationToken};
+
+/// The user fields with a column of their own; the others are extra fields.
+pub(crate) const USER_COLUMNS: &[&str] = &["id", "name", "email", "emailVerified", "image"];
+/// The account fields with a column of their own.
+pub(crate) const ACCOUNT_COLUMNS: &[&str] = &[
+  "userId",
+  "type",
+  "provider",
+  "providerAccountId",
+  "refresh_token",
+  "access_token",
+  "expires_at",
+  "token_type",
+  "scope",
+  "id_token",
+  "session_state",
+];
+
+/// `createUser(user)`: keeps the `id` Auth.js passes, or makes a UUID when there is none.
+pub fn user(env: &Env, value: Unknown<'_>) -> AuthResult<User> {
+  let fields = Arg::new("createUser", "user", value).object()?;
+  let id = match fields.field("id")? {
+    id if id.is_nullish() => uuid::Uuid::new_v4().to_string(),
+    id => id.key()?,
+  };
+  Ok(User {
+    id,
+    name: fields.nullable_string("name")?,
+    email: fields.nullable_string("email")?,
+    email_verified: fields.patch_date("emailVerified")?.flatten(),
+    image: fields.nullable_string("image")?,
+    extra: fields.extra(env, USER_COLUMNS)?,
+  })
+}
+
+/// `updateUser(user)`: the id and the fields to change.
+pub fn user_patch(env: &Env, value: Unknown<'_>) -> AuthResult<UserPatch> {
+  let fields = Arg::new("updateUser", "user", value).object()?;
+  Ok(UserPatch {
+    id: fields.key("id")?,
+    name: fields.patch_string("name")?,
+    email: fields.patch_string("email")?,
+    email_verified: fields.patch_date("emailVerified")?,
+    image: fields.patch_string("image")?,
+    extra: fields.extra(env, USER_COLUMNS)?,
+  })
+}
+
+/// `linkAccount(account)`.
+pub fn account(env: &Env, value: Unknown<'_>) -> AuthResult<Account> {
+  let fields = Arg::new("linkAccount", "account", value).object()?;
+  Ok(Account {
+    user_id: fields.key("userId")?,
+    kind: fields.key("type")?,
+    provider: fields.key("provider")?,
+    provider_account_id: fields.key("providerAccountId")?,
+    refresh_token: fields.nullable_string("refresh_token")?,
+    access_token: fields.nullable_string("access_token")?,
+    expires_at: fields.nullable_number("expires_at")?,
+    token_type: fields.nullable_string("token_type")?,
+    scope: fields.nullable_string("scope")?,
+    id_token: fields.nullable_string("id_token")?,
+    session_state: fields.nullable_string("session_state")?,
+    extra: fields.extra(env, ACCOUNT_COLUMNS)?,
+  })
+}
+
+/// `{ provider, providerAccountId }` of `getUserByAccount` and `unlinkAccount`.
+pub fn account_key(method: &'static str, value: Unknown<'_>) -> AuthResult<(String, String)> {
+  let fields = Arg::new(method, "account", value).object()?;
+  Ok((fields.key("provider")?, fields.key("providerAccountId")?))
+}
+
+/// `createSession(session)`.
+pub fn session(value: Unknown<'_>) -> AuthResult<Session> {
+  let fields = Arg::new("createSession", "session", value).object()?;
+  Ok(Session {
+    session_token: fields.key("sessionToken")?,
+    user_id: fields.key("userId")?,
+    expires: fields.date("expires")?,
+  })
+}
+
+/// `updateSession(session)`: the token, and a new `expires` and/or `userId`.
+pub fn session_patch(value: Unknown<'_>) -> AuthResult<SessionPatch> {
+  let fields = Arg::new("updateSession", "session", value).object()?;
+  let user_id = fields.field("userId")?;
+  let expires = fields.field("expires")?;
+  Ok(SessionPatch {
+    session_token: fields.key("sessionToken")?,
+    user_id: if user_id.is_undefined() {
+      None
+    } else {
+      Some(user_id.key()?)
+    },
+    expires: if expires.is_undefined() {
+      None
+    } else {
+      Some(expires.date()?)
+    },
+  })
+}
+
+/// `createVerificationToken(token)`.
+pub fn verification_token(value: Unknown<'_>) -> AuthResult<VerificationToken> {
+  let fields = Arg::new("createVerificationToken", "verificationToken", value).object()?;
+  Ok(VerificationToken {
+    identifier: fields.key("identifier")?,
+    token: fields.key("token")?,
+    expires: fields.date("expires")?,
+  })
+}
+
+/// `{ identifier, token }` of `useVerificationToken`.
+pub fn verification_token_key(value: Unknown<'_>) -> AuthResult<(String, String)> {
+  let fields = Arg::new("useVerificationToken", "params", value).object()?;
+  Ok((fields.key("identifier")?, fields.key("token")?))
+}
+
+/// `createAuthenticator(authenticator)`.
+pub fn authenticator(value: Unknown<'_>) -> AuthResult<Authenticator> {
+  let fields = Arg::new("createAuthenticator", "authenticator", value).object()?;
+  Ok(Authenticator {
+    credential_id: fields.key("credentialID")?,
+    user_id: fields.key("userId")?,
+    provider_account_id: fields.key("providerAccountId")?,
+    credential_public_key: fields.key("credentialPublicKey")?,
+    counter: fields.counter("counter")?,
+    credential_device_type: fields.key("credentialDeviceType")?,
+    credential_backed_up: fields.boolean("credentialBackedUp")?,
+    transports: fields.nullable_string("transports")?,
+  })
+}

@@ -1,0 +1,128 @@
+//! Models -> the JS objects Auth.js gets back: real `Date`s, `null` for unset values, extra
+//! fields after the columns.
+
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue};
+use napi::{sys, Env, JsDate};
+
+use super::args::{ACCOUNT_COLUMNS, USER_COLUMNS};
+use crate::model::{Account, Authenticator, Extra, Session, User, VerificationToken};
+
+/// Sets `key` to `value`, or to `null` when there is none (Auth.js expects `null`, not absent).
+fn set<T: ToNapiValue>(object: &mut Object<'_>, key: &str, value: Option<T>) -> napi::Result<()> {
+  match value {
+    Some(value) => object.set_named_property(key, value),
+    None => object.set_named_property(key, Null),
+  }
+}
+
+fn date<'env>(env: &'env Env, ms: i64) -> napi::Result<JsDate<'env>> {
+  env.create_date(ms as f64)
+}
+
+/// Adds the extra fields after the column fields, never overwriting a column.
+fn add_extra(object: &mut Object<'_>, extra: Extra, columns: &[&str]) -> napi::Result<()> {
+  for (key, value) in extra {
+    if !columns.contains(&key.as_str()) {
+      object.set_named_property(&key, value)?;
+    }
+  }
+  Ok(())
+}
+
+fn user_object(env: &Env, user: User) -> napi::Result<Object<'_>> {
+  let mut object = Object::new(env)?;
+  object.set_named_property("id", user.id)?;
+  set(&mut object, "name", user.name)?;
+  set(&mut object, "email", user.email)?;
+  set(
+    &mut object,
+    "emailVerified",
+    user.email_verified.map(|ms| date(env, ms)).transpose()?,
+  )?;
+  set(&mut object, "image", user.image)?;
+  add_extra(&mut object, user.extra, USER_COLUMNS)?;
+  Ok(object)
+}
+
+fn session_object(env: &Env, session: Session) -> napi::Result<Object<'_>> {
+  let mut object = Object::new(env)?;
+  object.set_named_property("sessionToken", session.session_token)?;
+  object.set_named_property("userId", session.user_id)?;
+  object.set_named_property("expires", date(env, session.expires)?)?;
+  Ok(object)
+}
+
+/// Implements `ToNapiValue` for a model through a function that builds its object.
+macro_rules! to_js {
+  ($model:ty, $build:expr) => {
+    impl ToNapiValue for $model {
+      unsafe fn to_napi_value(raw: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
+        let env = Env::from_raw(raw);
+        let object = $build(&env, value)?;
+        Ok(object.raw())
+      }
+    }
+  };
+}
+
+to_js!(User, user_object);
+to_js!(Session, session_object);
+
+/// `getSessionAndUser`'s result.
+pub struct SessionAndUser(pub Session, pub User);
+
+fn session_and_user_object(
+  env: &Env,
+  SessionAndUser(session, user): SessionAndUser,
+) -> napi::Result<Object<'_>> {
+  let mut object = Object::new(env)?;
+  object.set_named_property("session", session_object(env, session)?)?;
+  object.set_named_property("user", user_object(env, user)?)?;
+  Ok(object)
+}
+
+to_js!(SessionAndUser, session_and_user_object);
+
+fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
+  let mut object = Object::new(env)?;
+  object.set_named_property("userId", account.user_id)?;
+  object.set_named_property("type", account.kind)?;
+  object.set_named_property("provider", account.provider)?;
+  object.set_named_property("providerAccountId", account.provider_account_id)?;
+  set(&mut object, "refresh_token", account.refresh_token)?;
+  set(&mut object, "access_token", account.access_token)?;
+  set(&mut object, "expires_at", account.expires_at)?;
+  set(&mut object, "token_type", account.token_type)?;
+  set(&mut object, "scope", account.scope)?;
+  set(&mut object, "id_token", account.id_token)?;
+  set(&mut object, "session_state", account.session_state)?;
+  add_extra(&mut object, account.extra, ACCOUNT_COLUMNS)?;
+  Ok(object)
+}
+
+to_js!(Account, account_object);
+
+fn verification_token_object(env: &Env, token: VerificationToken) -> napi::Result<Object<'_>> {
+  let mut object = Object::new(env)?;
+  object.set_named_property("identifier", token.identifier)?;
+  object.set_named_property("token", token.token)?;
+  object.set_named_property("expires", date(env, token.expires)?)?;
+  Ok(object)
+}
+
+to_js!(VerificationToken, verification_token_object);
+
+fn authenticator_object(env: &Env, auth: Authenticator) -> napi::Result<Object<'_>> {
+  let mut object = Object::new(env)?;
+  object.set_named_property("credentialID", auth.credential_id)?;
+  object.set_named_property("userId", auth.user_id)?;
+  object.set_named_property("providerAccountId", auth.provider_account_id)?;
+  object.set_named_property("credentialPublicKey", auth.credential_public_key)?;
+  object.set_named_property("counter", auth.counter as f64)?;
+  object.set_named_property("credentialDeviceType", auth.credential_device_type)?;
+  object.set_named_property("credentialBackedUp", auth.credential_backed_up)?;
+  set(&mut object, "transports", auth.transports)?;
+  Ok(object)
+}
+
+to_js!(Authenticator, authenticator_object);
