@@ -436,7 +436,7 @@ fn hashed_tokens_cannot_be_reopened_raw_while_sessions_exist() {
 }
 
 #[test]
-fn file_databases_use_wal_and_foreign_keys() {
+fn file_databases_use_wal_foreign_keys_and_qpsg() {
   let (dir, location) = temp_db("pragmas");
   let conn = open(&location, Duration::from_secs(1)).expect("open");
   let mode: String = conn
@@ -449,6 +449,8 @@ fn file_databases_use_wal_and_foreign_keys() {
     .query_row("PRAGMA synchronous", [], |r| r.get(0))
     .expect("sync");
   assert_eq!((mode.as_str(), fk, sync), ("wal", 1, 1));
+  let qpsg = conn.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).expect("qpsg");
+  assert!(qpsg, "QPSG keeps cached statements prepared");
   drop(conn);
   let missing = Location::File(dir.join("no/such/dir/auth.db").to_string_lossy().into_owned());
   let err = open(&missing, Duration::from_secs(1)).expect_err("missing directory");

@@ -18,6 +18,18 @@ pub(crate) fn from_row(row: &Row<'_>, at: usize) -> rusqlite::Result<User> {
   })
 }
 
+/// Runs `sql` with the user's columns as ?1..?6, in `user_columns!()` order.
+fn execute_with_user(conn: &Connection, sql: &'static str, user: &User) -> rusqlite::Result<usize> {
+  conn.prepare_cached(sql)?.execute(params![
+    user.id,
+    user.name,
+    user.email,
+    user.email_verified,
+    user.image,
+    extra_to_sql(&user.extra)
+  ])
+}
+
 fn email_taken(email: &Option<String>) -> String {
   match email {
     Some(email) => format!("a user with email {email:?} already exists"),
@@ -28,30 +40,21 @@ fn email_taken(email: &Option<String>) -> String {
 /// Inserts a user; a duplicate id or email is a conflict.
 pub fn create(conn: &Connection, user: &User) -> AuthResult<User> {
   const METHOD: &str = "createUser";
-  conn
-    .prepare_cached(
-      r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "authlite_extra")
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
-    )
-    .and_then(|mut stmt| {
-      stmt.execute(params![
-        user.id,
-        user.name,
-        user.email,
-        user.email_verified,
-        user.image,
-        extra_to_sql(&user.extra)
-      ])
-    })
-    .map_err(|err| {
-      let taken = get(conn, &user.id).ok().flatten().is_some();
-      let conflict = if taken {
-        format!("a user with id {:?} already exists", user.id)
-      } else {
-        email_taken(&user.email)
-      };
-      AuthError::from_sqlite(METHOD, err, &conflict)
-    })?;
+  execute_with_user(
+    conn,
+    r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "authlite_extra")
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
+    user,
+  )
+  .map_err(|err| {
+    let taken = get(conn, &user.id).ok().flatten().is_some();
+    let conflict = if taken {
+      format!("a user with id {:?} already exists", user.id)
+    } else {
+      email_taken(&user.email)
+    };
+    AuthError::from_sqlite(METHOD, err, &conflict)
+  })?;
   Ok(user.clone())
 }
 
@@ -128,20 +131,12 @@ pub fn update(conn: &mut Connection, patch: UserPatch) -> AuthResult<User> {
     user.image = image;
   }
   user.extra.extend(patch.extra);
-  tx.prepare_cached(
+  execute_with_user(
+    &tx,
     r#"UPDATE "user" SET "name" = ?2, "email" = ?3, "emailVerified" = ?4, "image" = ?5,
        "authlite_extra" = ?6 WHERE "id" = ?1"#,
+    &user,
   )
-  .and_then(|mut stmt| {
-    stmt.execute(params![
-      user.id,
-      user.name,
-      user.email,
-      user.email_verified,
-      user.image,
-      extra_to_sql(&user.extra)
-    ])
-  })
   .map_err(|err| AuthError::from_sqlite(METHOD, err, &email_taken(&user.email)))?;
   tx.commit().map_err(AuthError::db(METHOD))?;
   Ok(user)
