@@ -449,7 +449,9 @@ fn file_databases_use_wal_foreign_keys_and_qpsg() {
     .query_row("PRAGMA synchronous", [], |r| r.get(0))
     .expect("sync");
   assert_eq!((mode.as_str(), fk, sync), ("wal", 1, 1));
-  let qpsg = conn.db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG).expect("qpsg");
+  let qpsg = conn
+    .db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
+    .expect("qpsg");
   assert!(qpsg, "QPSG keeps cached statements prepared");
   drop(conn);
   let missing = Location::File(dir.join("no/such/dir/auth.db").to_string_lossy().into_owned());
