@@ -1,0 +1,118 @@
+// End to end: the Next.js 16 example, built against the packed tarballs (`next build`, then
+// `next start` on localhost), driven in Debian's Chromium: sign in by email with the link from
+// the server log, see the protected page (proxy.ts + the database session), reload, sign out,
+// see the page refuse. With Turbopack (Next 16's default bundler) and with webpack.
+
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+
+import { chromium } from 'playwright-core'
+
+const require = createRequire(import.meta.url)
+const { pack } = require('../scripts/pack.js')
+const example = require('../scripts/nextjs-example.js')
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+const isLinuxGnuX64 = process.platform === 'linux' && process.arch === 'x64' && Boolean(process.report.getReport().header.glibcVersionRuntime)
+// Skipped only where it cannot run; in CI a missing Chromium is a failure, not a skip.
+const skip = !isLinuxGnuX64 ? 'needs the linux-x64-gnu tarball' : !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : false
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+describe('Next.js example in a real browser', { skip }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'authlite-next-'))
+  const app = join(work, 'app')
+  let browser
+
+  before(async () => {
+    example.copyExample(app, pack(join(work, 'dist')))
+    example.install(app)
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  })
+  after(async () => {
+    await browser?.close()
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  for (const bundler of ['turbopack', 'webpack']) {
+    test(`sign in, protected page, reload, sign out (${bundler})`, async (t) => {
+      example.build(app, { webpack: bundler === 'webpack' })
+      let log = ''
+      const waiters = new Set()
+      const { server, url } = await example.start(app, {
+        port: await freePort(),
+        env: { AUTH_DB_PATH: join(work, `${bundler}.db`) },
+        onLog: (chunk) => {
+          log += chunk
+          for (const check of waiters) check()
+        },
+      })
+      t.after(() => server.kill())
+      const magicLink = (email) =>
+        new Promise((resolve, reject) => {
+          const pattern = new RegExp(`Magic link for ${email.replace(/\./g, '\\.')}: (\\S+)`)
+          const timer = setTimeout(() => reject(new Error(`no magic link in the server log:\n${log}`)), 15_000)
+          const check = () => {
+            const match = log.match(pattern)
+            if (match) {
+              clearTimeout(timer)
+              waiters.delete(check)
+              resolve(match[1])
+            }
+          }
+          waiters.add(check)
+          check()
+        })
+
+      const context = await browser.newContext()
+      t.after(() => context.close())
+      const page = await context.newPage()
+
+      await page.goto(`${url}/dashboard`)
+      assert.match(page.url(), /\/api\/auth\/signin\?callbackUrl=/, 'proxy.ts sends a signed-out visitor to sign in')
+
+      await page.goto(url)
+      await page.getByTestId('signed-out').waitFor()
+      const email = `${bundler}.user@example.com`
+      await page.fill('input[name=email]', email)
+      await page.click('button[type=submit]')
+      await page.waitForURL(/\/api\/auth\/verify-request/)
+
+      await page.goto(await magicLink(email))
+      await page.waitForURL(`${url}/dashboard`)
+      assert.equal(await page.getByTestId('email').textContent(), email)
+
+      await page.reload()
+      assert.equal(await page.getByTestId('email').textContent(), email, 'the session is read again from the database')
+
+      await page.getByRole('button', { name: 'Sign out' }).click()
+      await page.waitForURL(`${url}/`)
+      await page.getByTestId('signed-out').waitFor()
+
+      await page.goto(`${url}/dashboard`)
+      assert.match(page.url(), /\/api\/auth\/signin/, 'after sign-out the protected page refuses')
+      assert.doesNotMatch(log, /Error|Cannot find native binding/i, `server log:\n${log}`)
+    })
+  }
+})

@@ -1,0 +1,14 @@
+import { signOut } from '@/auth'
+
+export function SignOutButton() {
+  return (
+    <form
+      action={async () => {
+        'use server'
+        await signOut({ redirectTo: '/' })
+      }}
+    >
+      <button type="submit">Sign out</button>
+    </form>
+  )
+}

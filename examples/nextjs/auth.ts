@@ -1,0 +1,24 @@
+import NextAuth from 'next-auth'
+import { SqliteAdapter } from 'authlite'
+
+export const { handlers, auth, signIn, signOut } = NextAuth({
+  // The whole database setup: a local SQLite file, created with its tables on first use.
+  adapter: SqliteAdapter({ path: process.env.AUTH_DB_PATH ?? './auth.db' }),
+  session: { strategy: 'database' },
+  providers: [
+    {
+      // Email sign-in that prints the magic link to the server log instead of sending mail.
+      // In production use a mail provider (Resend, Nodemailer, ...) with the same adapter.
+      id: 'email',
+      type: 'email',
+      name: 'Email',
+      maxAge: 24 * 60 * 60,
+      async sendVerificationRequest({ identifier, url }) {
+        console.log(`[auth] Magic link for ${identifier}: ${url}`)
+      },
+    },
+  ],
+  // Local example only; a real app sets AUTH_SECRET (`npx auth secret`).
+  secret: process.env.AUTH_SECRET ?? 'authlite-example-secret-not-for-production',
+  trustHost: true,
+})

@@ -1,0 +1,15 @@
+// Next.js 16 runs proxy.ts on the Node.js runtime, so `auth` can read the database session
+// through the native adapter here (the old edge middleware could not).
+import { NextResponse } from 'next/server'
+
+import { auth } from './auth'
+
+export default auth((request) => {
+  if (!request.auth) {
+    const signIn = new URL('/api/auth/signin', request.nextUrl.origin)
+    signIn.searchParams.set('callbackUrl', request.nextUrl.href)
+    return NextResponse.redirect(signIn)
+  }
+})
+
+export const config = { matcher: ['/dashboard/:path*'] }
