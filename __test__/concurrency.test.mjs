@@ -5,11 +5,12 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
 
 import { freshAdapter, inspect } from './helpers.mjs'
 
 const run = promisify(execFile)
-const racer = new URL('./fixtures/racer.cjs', import.meta.url).pathname
+const racer = fileURLToPath(new URL('./fixtures/racer.cjs', import.meta.url))
 
 test('of 100 concurrent useVerificationToken calls for one token, exactly one gets it', async () => {
   const a = freshAdapter()

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 
 import { SqliteAdapter } from '../index.mjs'
 import { inspect, tempDbPath, unbound } from './helpers.mjs'
 
-const writer = new URL('./fixtures/drizzle-writer.cjs', import.meta.url).pathname
+const writer = fileURLToPath(new URL('./fixtures/drizzle-writer.cjs', import.meta.url))
 const drizzle = (...args) => execFileSync(process.execPath, [writer, ...args], { encoding: 'utf8' })
 
 test('a drizzle-adapter database is adopted with its data, and stays readable by drizzle', async () => {

@@ -16,5 +16,9 @@ for (const name of readdirSync(compat)) {
   if (!existsSync(lock)) continue
   if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) continue
   console.log(`authlite: installing the dependencies of compat/${name}`)
-  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: dir, stdio: 'inherit' })
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--ignore-scripts'], {
+    cwd: dir,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  })
 }
