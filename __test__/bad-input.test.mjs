@@ -118,3 +118,31 @@ describe('options', () => {
     db.close()
   })
 })
+
+describe('hostile input', () => {
+  test('a throwing getter or Proxy trap rejects with an authlite error naming what was read', async () => {
+    const a = freshAdapter()
+    const getter = { email: 'g@example.com' }
+    Object.defineProperty(getter, 'role', { enumerable: true, get: () => { throw new Error('getter exploded') } })
+    await assert.rejects(a.createUser(getter), { code: INVALID, message: 'authlite: createUser: reading user.role failed: getter exploded' })
+    const trap = new Proxy({}, { ownKeys: () => { throw new Error('trap exploded') } })
+    await assert.rejects(a.createUser(trap), { code: INVALID, message: 'authlite: createUser: reading user failed: trap exploded' })
+    const throwingToJSON = { email: 't@example.com', prefs: { toJSON: () => { throw new Error('toJSON exploded') } } }
+    await assert.rejects(a.createUser(throwingToJSON), { code: INVALID, message: /^authlite: createUser: user has a field that cannot be stored as JSON: .*toJSON exploded/ })
+    assert.equal(await a.getUserByEmail('t@example.com'), null)
+  })
+
+  test('a __proto__ field never becomes a prototype, going in or coming out', async () => {
+    const a = freshAdapter()
+    const user = await a.createUser(JSON.parse('{"email":"p@example.com","role":"user","__proto__":{"isAdmin":true}}'))
+    assert.equal(Object.getPrototypeOf(user), Object.prototype)
+    assert.equal(user.isAdmin, undefined)
+    assert.equal(user.role, 'user')
+    const { execInChild } = await import('./helpers.mjs')
+    execInChild(a.path, `UPDATE user SET authlite_extra = '{"__proto__":{"isAdmin":true},"role":"user"}'`)
+    const read = await a.getUser(user.id)
+    assert.equal(Object.getPrototypeOf(read), Object.prototype)
+    assert.equal(read.isAdmin, undefined)
+    assert.equal(read.role, 'user')
+  })
+})

@@ -19,10 +19,11 @@ fn date<'env>(env: &'env Env, ms: i64) -> napi::Result<JsDate<'env>> {
   env.create_date(ms as f64)
 }
 
-/// Adds the extra fields after the column fields, never overwriting a column.
+/// Adds the extra fields after the column fields, never overwriting a column, and never
+/// `__proto__` (set as a property, it would replace the object's prototype).
 fn add_extra(object: &mut Object<'_>, extra: Extra, columns: &[&str]) -> napi::Result<()> {
   for (key, value) in extra {
-    if !columns.contains(&key.as_str()) {
+    if !columns.contains(&key.as_str()) && key != "__proto__" {
       object.set_named_property(&key, value)?;
     }
   }

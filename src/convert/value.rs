@@ -7,7 +7,7 @@ use napi::bindgen_prelude::{
   FromNapiValue, Function, JsObjectValue, JsValue, KeyCollectionMode, KeyConversion, KeyFilter, Object,
   Unknown,
 };
-use napi::{Env, JsDate, ValueType};
+use napi::{sys, Env, JsDate, ValueType};
 
 use crate::error::{AuthError, AuthResult};
 use crate::model::Extra;
@@ -180,17 +180,21 @@ pub struct Fields<'env> {
 }
 
 impl<'env> Fields<'env> {
+  /// The error for a failed read of `part` (e.g. `user.role`). When JS threw (a getter, a Proxy
+  /// trap), the exception is cleared and its message used, so the rejection is ours and says
+  /// what was being read.
+  fn read_failed(&self, part: &str, err: napi::Error) -> AuthError {
+    let thrown = take_pending_exception(self.object.value().env);
+    let cause = thrown.unwrap_or(err.reason);
+    AuthError::invalid(self.method, format!("reading {part} failed: {cause}"))
+  }
+
   /// The field `key`, as an `Arg` named `user.key`.
   pub fn field(&self, key: &str) -> AuthResult<Arg<'env>> {
     let value = self
       .object
       .get_named_property::<Unknown<'env>>(key)
-      .map_err(|err| {
-        AuthError::invalid(
-          self.method,
-          format!("cannot read {}.{key}: {}", self.what, err.reason),
-        )
-      })?;
+      .map_err(|err| self.read_failed(&format!("{}.{key}", self.what), err))?;
     Ok(Arg::new(self.method, format!("{}.{key}", self.what), value))
   }
 
@@ -246,9 +250,7 @@ impl<'env> Fields<'env> {
 
   /// The names of the object's own enumerable string-keyed fields.
   pub fn own_keys(&self) -> AuthResult<Vec<String>> {
-    let fail = |err: napi::Error| {
-      AuthError::invalid(self.method, format!("cannot read {}: {}", self.what, err.reason))
-    };
+    let fail = |err: napi::Error| self.read_failed(&self.what, err);
     let names = self
       .object
       .get_all_property_names(
@@ -270,18 +272,23 @@ impl<'env> Fields<'env> {
 
   /// The own enumerable fields not named in `columns`, as JSON (`JSON.stringify`'s rules: a
   /// Date becomes its ISO string, `undefined` and functions are left out).
+  ///
+  /// `__proto__` is never copied: as a key it would replace an object's prototype.
   pub fn extra(&self, env: &Env, columns: &[&str]) -> AuthResult<Extra> {
-    let fail = |err: napi::Error| {
-      AuthError::invalid(self.method, format!("cannot read {}: {}", self.what, err.reason))
-    };
-    let mut rest = Object::new(env).map_err(fail)?;
+    let mut rest = Object::new(env).map_err(|err| self.read_failed(&self.what, err))?;
     let mut any = false;
     for name in self.own_keys()? {
-      if columns.contains(&name.as_str()) {
+      if columns.contains(&name.as_str()) || name == "__proto__" {
         continue;
       }
-      let value: Unknown<'_> = self.object.get_named_property(&name).map_err(fail)?;
-      rest.set_named_property(&name, value).map_err(fail)?;
+      let part = format!("{}.{name}", self.what);
+      let value: Unknown<'_> = self
+        .object
+        .get_named_property(&name)
+        .map_err(|err| self.read_failed(&part, err))?;
+      rest
+        .set_named_property(&name, value)
+        .map_err(|err| self.read_failed(&part, err))?;
       any = true;
     }
     if !any {
@@ -311,4 +318,38 @@ fn stringify(env: &Env, value: &Object<'_>) -> napi::Result<String> {
   let json: Object<'_> = env.get_global()?.get_named_property("JSON")?;
   let stringify: Function<'_, Unknown<'_>, String> = json.get_named_property("stringify")?;
   stringify.call(value.to_unknown())
+}
+
+/// Clears the JS exception a failed napi call left pending, returning its message.
+fn take_pending_exception(env: sys::napi_env) -> Option<String> {
+  let mut pending = false;
+  // SAFETY: `env` is the live env of the current call, on its JS thread.
+  if unsafe { sys::napi_is_exception_pending(env, &mut pending) } != sys::Status::napi_ok || !pending {
+    return None;
+  }
+  let mut exception = std::ptr::null_mut();
+  // SAFETY: as above; an exception is pending, so this clears it and hands it over.
+  if unsafe { sys::napi_get_and_clear_last_exception(env, &mut exception) } != sys::Status::napi_ok {
+    return None;
+  }
+  // SAFETY: `exception` was just returned by napi for this env.
+  let thrown = unsafe { Unknown::from_raw_unchecked(env, exception) };
+  let text = |value: &Unknown<'_>| -> Option<String> {
+    value
+      .coerce_to_string()
+      .ok()?
+      .into_utf8()
+      .ok()?
+      .as_str()
+      .ok()
+      .map(str::to_string)
+  };
+  if let Ok(ValueType::Object) = thrown.get_type() {
+    // SAFETY: the type was checked just above.
+    let object: Object<'_> = unsafe { thrown.cast() }.ok()?;
+    if let Ok(message) = object.get_named_property::<Unknown<'_>>("message") {
+      return text(&message);
+    }
+  }
+  text(&thrown)
 }
