@@ -256,6 +256,36 @@ fn session_tokens_are_stored_hashed() {
 }
 
 #[test]
+fn get_session_and_user_runs_one_statement() {
+  use rusqlite::trace::{TraceEvent, TraceEventCodes};
+  use std::sync::atomic::{AtomicUsize, Ordering};
+  use std::sync::Arc;
+
+  let mut conn = memory();
+  users::create(&conn, &user("u1", "a@example.com")).expect("create");
+  sessions::create(&conn, &session("t", "u1"), true).expect("session");
+  let statements = Arc::new(AtomicUsize::new(0));
+  let counter = Arc::clone(&statements);
+  conn
+    .trace_v2(
+      TraceEventCodes::SQLITE_TRACE_STMT,
+      Some(move |event: TraceEvent<'_>| {
+        if let TraceEvent::Stmt(..) = event {
+          counter.fetch_add(1, Ordering::SeqCst);
+        }
+      }),
+    )
+    .expect("trace");
+  let found = sessions::get_session_and_user(&conn, "t", true).expect("read");
+  assert!(found.is_some());
+  assert_eq!(
+    statements.load(Ordering::SeqCst),
+    1,
+    "one join, not a session read then a user read"
+  );
+}
+
+#[test]
 fn sessions_update_and_delete() {
   let conn = memory();
   users::create(&conn, &user("u1", "a@example.com")).expect("create");
