@@ -120,3 +120,101 @@ describe('email (magic link) sign-in with database sessions', () => {
     assert.equal(await ctx.browser.session(), null)
   })
 })
+
+describe('OAuth sign-in through Auth() with a provider answering in-process', () => {
+  // An OAuth 2 provider whose token and userinfo endpoints are answered by `customFetch`, so
+  // the whole Auth.js code path runs (PKCE, state, code exchange, profile, createUser,
+  // linkAccount, createSession) with no server. Its token response carries the
+  // provider-specific fields the official adapters are known to drop.
+  async function oauthSetup() {
+    const { customFetch } = await import('@auth/core')
+    const path = tempDbPath()
+    const adapter = SqliteAdapter({ path })
+    const tokenResponse = {
+      access_token: 'at-123',
+      token_type: 'Bearer',
+      expires_in: 3600,
+      refresh_token: 'rt-456',
+      scope: 'openid email',
+      ext_expires_in: 3599,
+      refresh_token_expires_in: 86400,
+      'not-before-policy': 0,
+    }
+    const provider = {
+      id: 'mock',
+      name: 'Mock',
+      type: 'oauth',
+      clientId: 'client',
+      clientSecret: 'secret',
+      authorization: 'https://idp.example/authorize',
+      token: 'https://idp.example/token',
+      userinfo: 'https://idp.example/userinfo',
+      profile: (p) => ({ id: p.sub, name: p.name, email: p.email, image: null, role: p.role, phone: p.phone }),
+      // Auth.js v5 hands the adapter what the provider's account() keeps (its default keeps
+      // only the standard token fields; providers such as GitHub's keep theirs this way).
+      account: (tokens) => tokens,
+      [customFetch]: async (url) => {
+        const json = (body) => new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } })
+        if (String(url).endsWith('/token')) return json(tokenResponse)
+        if (String(url).endsWith('/userinfo')) return json({ sub: 'idp-42', name: 'Olga', email: 'olga@example.com', role: 'admin', phone: '+47 555' })
+        return new Response('not found', { status: 404 })
+      },
+    }
+    const config = {
+      adapter,
+      providers: [provider],
+      secret: 'a-test-secret-that-is-long-enough-0123456789',
+      trustHost: true,
+      basePath: '/auth',
+      session: { strategy: 'database' },
+      callbacks: { session: ({ session, user }) => ({ ...session, user: { ...session.user, role: user.role } }) },
+      logger: { error() {}, warn() {}, debug() {} },
+    }
+    return { adapter, browser: new AuthClient(config), tokenResponse }
+  }
+
+  async function oauthSignIn(browser) {
+    const start = await browser.post('/auth/signin/mock', { callbackUrl: `${ORIGIN}/home` })
+    assert.equal(start.status, 302)
+    const authorize = new URL(start.headers.get('location'))
+    assert.equal(authorize.origin + authorize.pathname, 'https://idp.example/authorize')
+    const state = authorize.searchParams.get('state')
+    const callback = await browser.request(`/auth/callback/mock?code=the-code&state=${state}`)
+    assert.equal(callback.status, 302)
+    assert.equal(callback.headers.get('location'), `${ORIGIN}/home`)
+  }
+
+  test('stores the user with custom profile fields and the account with provider-specific fields', async () => {
+    const { adapter, browser, tokenResponse } = await oauthSetup()
+    const before = Math.floor(Date.now() / 1000)
+    await oauthSignIn(browser)
+
+    const session = await browser.session()
+    assert.equal(session.user.email, 'olga@example.com')
+    assert.equal(session.user.role, 'admin', 'a custom user field reaches the session callback')
+
+    const user = await adapter.getUserByAccount({ provider: 'mock', providerAccountId: 'idp-42' })
+    assert.equal(user.role, 'admin')
+    assert.equal(user.phone, '+47 555')
+    const account = await adapter.getAccount('idp-42', 'mock')
+    assert.equal(account.userId, user.id)
+    assert.equal(account.type, 'oauth')
+    assert.equal(account.access_token, tokenResponse.access_token)
+    assert.equal(account.refresh_token, tokenResponse.refresh_token)
+    assert.equal(account.token_type, 'bearer')
+    assert.ok(account.expires_at >= before + 3600 && account.expires_at <= before + 3602, `expires_at ${account.expires_at}`)
+    assert.equal(account.ext_expires_in, 3599)
+    assert.equal(account.refresh_token_expires_in, 86400)
+    assert.equal(account['not-before-policy'], 0)
+  })
+
+  test('signing in again with the same account finds the same user', async () => {
+    const { adapter, browser } = await oauthSetup()
+    await oauthSignIn(browser)
+    const first = await adapter.getUserByAccount({ provider: 'mock', providerAccountId: 'idp-42' })
+    browser.cookies.clear()
+    await oauthSignIn(browser)
+    assert.equal((await browser.session()).user.email, 'olga@example.com')
+    assert.deepEqual(await adapter.getUserByAccount({ provider: 'mock', providerAccountId: 'idp-42' }), first)
+  })
+})
