@@ -43,9 +43,27 @@ function openAuthDatabase(options) {
   return new AuthDatabase(options)
 }
 
+// Databases SqliteAdapter opened, by working directory and options, kept on globalThis: a dev
+// server that re-evaluates `auth.ts` on every edit (Next.js HMR) gets the open database back
+// instead of piling up connections and writer threads. `:memory:` is never shared: each call
+// means a new, empty database.
+const opened = (globalThis[Symbol.for('authlite.openedDatabases')] ??= new Map())
+
+function sharedDatabase(options) {
+  const path = typeof options === 'string' ? options : options?.path
+  if (path === ':memory:') return new AuthDatabase(options)
+  const key = JSON.stringify([process.cwd(), options ?? null])
+  let db = opened.get(key)
+  if (!db) {
+    db = new AuthDatabase(options)
+    opened.set(key, db)
+  }
+  return db
+}
+
 /** The Auth.js adapter over an authlite database (a path, options, or an open database). */
 function SqliteAdapter(databaseOrOptions) {
-  const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : new AuthDatabase(databaseOrOptions)
+  const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : sharedDatabase(databaseOrOptions)
   return {
     createUser: async (user) => db.createUser(user),
     getUser: async (id) => db.getUser(id),

@@ -387,3 +387,22 @@ describe('persistence', () => {
     db.close()
   })
 })
+
+describe('repeated SqliteAdapter calls (dev-server reloads)', () => {
+  test('share one open database per path instead of opening a new one each time', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, async () => {
+    const { execFileSync } = await import('node:child_process')
+    const path = tempDbPath()
+    const script = `
+      const { readdirSync } = require('node:fs')
+      const { SqliteAdapter } = require('./index.js')
+      const threads = () => readdirSync('/proc/self/task').length
+      SqliteAdapter(process.argv[1])
+      const before = threads()
+      const adapters = Array.from({ length: 20 }, () => SqliteAdapter(process.argv[1]))
+      const memory = Array.from({ length: 3 }, () => SqliteAdapter(':memory:'))
+      console.log(JSON.stringify({ before, after: threads(), adapters: adapters.length + memory.length }))
+    `
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script, path], { cwd: new URL('..', import.meta.url), encoding: 'utf8' }))
+    assert.equal(out.after - out.before, 3, 'no new writer thread for the 20 file adapters; one each for the 3 in-memory ones')
+  })
+})
