@@ -126,7 +126,8 @@ export interface SqliteAdapterMethods {
  * Takes a path (`SqliteAdapter("./auth.db")`), options, or a database opened with
  * `openAuthDatabase`. Opens the file (creating it and its tables) right away, so a bad path
  * or option throws here, at startup; every adapter method then returns a promise and never
- * throws. Default path: `./auth.db`.
+ * throws. Default path: `./auth.db`. Called again with the same path and options in one
+ * process (a dev server reloading `auth.ts`), it reuses the database it already opened.
  */
 export declare function SqliteAdapter(database?: string | AuthDatabaseOptions | AuthDatabase): SqliteAdapterMethods
 
