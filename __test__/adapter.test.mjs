@@ -367,6 +367,21 @@ describe('persistence', () => {
     await assert.rejects(a.createUser({ email: 'x@example.com' }), { code: 'AUTHLITE_CLOSED' })
   })
 
+  test('close() finishes the writes already queued; a process exiting mid-write loses none', async () => {
+    const { openAuthDatabase } = require('../index.js')
+    const { execFileSync } = await import('node:child_process')
+    const path = tempDbPath()
+    const db = openAuthDatabase(path)
+    const a = unbound(SqliteAdapter(db))
+    const writes = Array.from({ length: 50 }, (_, i) => a.createUser({ email: `queued-${i}@example.com` }))
+    db.close()
+    const results = await Promise.allSettled(writes)
+    assert.deepEqual(results.filter((r) => r.status === 'rejected'), [])
+    // A script that fires writes without awaiting them and simply ends.
+    execFileSync(process.execPath, ['-e', `const { SqliteAdapter } = require('./index.js'); const a = SqliteAdapter(process.argv[1]); for (let i = 0; i < 50; i++) a.createUser({ email: 'exit-' + i + '@example.com' })`, path], { cwd: new URL('..', import.meta.url) })
+    assert.deepEqual(inspect(path, "SELECT count(*) AS n FROM user WHERE email LIKE 'queued-%' OR email LIKE 'exit-%'"), [{ n: 100 }])
+  })
+
   test(':memory: works and keeps data for the life of the handle', async () => {
     const a = unbound(SqliteAdapter({ path: ':memory:' }))
     const user = await a.createUser({ email: 'mem@example.com' })
