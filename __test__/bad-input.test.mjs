@@ -100,7 +100,7 @@ describe('options', () => {
     const path = tempDbPath().replace(/auth\.db$/, 'no-such-dir/auth.db')
     assert.throws(() => SqliteAdapter(path), {
       code: 'AUTHLITE_DATABASE',
-      message: /^authlite: open: cannot open database ".*no-such-dir\/auth\.db" because the directory .*no-such-dir does not exist$/,
+      message: /^authlite: open: cannot open database ".*no-such-dir[\\/]+auth\.db" because the directory .*no-such-dir does not exist$/,
     })
   })
 
