@@ -76,7 +76,7 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
     if !KNOWN.contains(&name.as_str()) {
       let hint = KNOWN
         .iter()
-        .find(|k| k.eq_ignore_ascii_case(&name) || edit_distance(k, &name) <= 2)
+        .find(|k| k.eq_ignore_ascii_case(&name) || strsim::levenshtein(k, &name) <= 2)
         .map(|k| format!("; did you mean {k:?}?"))
         .unwrap_or_else(|| format!("; known options: {}", KNOWN.join(", ")));
       return Err(AuthError::invalid(
@@ -102,36 +102,9 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
   Ok(options.into())
 }
 
-/// Levenshtein distance, for "did you mean" hints.
-fn edit_distance(a: &str, b: &str) -> usize {
-  let b: Vec<char> = b.chars().collect();
-  let mut row: Vec<usize> = (0..=b.len()).collect();
-  for (i, ca) in a.chars().enumerate() {
-    let mut previous = row[0];
-    row[0] = i + 1;
-    for (j, cb) in b.iter().enumerate() {
-      let current = row[j + 1];
-      row[j + 1] = if ca == *cb {
-        previous
-      } else {
-        1 + previous.min(row[j]).min(row[j + 1])
-      };
-      previous = current;
-    }
-  }
-  row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
-
-  #[test]
-  fn edit_distance_finds_near_misses() {
-    assert_eq!(edit_distance("hashSessionTokens", "hashSessionToken"), 1);
-    assert_eq!(edit_distance("path", "path"), 0);
-    assert!(edit_distance("busyTimeoutMs", "path") > 2);
-  }
 
   #[test]
   fn defaults() {
