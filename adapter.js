@@ -6,13 +6,20 @@
 // `async`, every function returns a promise and turns a thrown error into a rejection.
 
 const { AuthDatabase } = require('./load-binding')
+const { warnIfInBuildOutput } = require('./path-warning')
+
+/** Opens the database, warning first when its file would be lost with the next build. */
+function open(options) {
+  warnIfInBuildOutput(options)
+  return new AuthDatabase(options)
+}
 
 /**
  * Opens an authlite database for operations outside the Adapter interface
  * (`deleteExpired()`, `close()`); pass it to `SqliteAdapter(db)` to share it with Auth.js.
  */
 function openAuthDatabase(options) {
-  return new AuthDatabase(options)
+  return open(options)
 }
 
 // Databases SqliteAdapter opened, by working directory and options, kept on globalThis: a dev
@@ -23,11 +30,11 @@ const opened = (globalThis[Symbol.for('authlite.openedDatabases')] ??= new Map()
 
 function sharedDatabase(options) {
   const path = typeof options === 'string' ? options : options?.path
-  if (path === ':memory:') return new AuthDatabase(options)
+  if (path === ':memory:') return open(options)
   const key = JSON.stringify([process.cwd(), options ?? null])
   let db = opened.get(key)
   if (!db) {
-    db = new AuthDatabase(options)
+    db = open(options)
     opened.set(key, db)
   }
   return db

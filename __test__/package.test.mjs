@@ -1,10 +1,11 @@
 // The package as npm ships it: the linux-x64-gnu binary loads on glibc 2.17, the tarballs have
 // no install scripts, and installed into an empty project they load from CommonJS and ESM and
-// sign a user in through @auth/core. An unsupported platform gets a clear error.
+// sign a user in through @auth/core. When the binary cannot load, the error says why and what to do:
+// an unsupported platform, a missing or broken binary, a bundled loader, a runtime that is not Node.js.
 
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,15 +32,44 @@ test('the linux-x64-gnu addon needs glibc 2.17 at most', { skip: !isLinuxGnuX64 
   assert.ok(major === 2 && minor <= 17, `needs GLIBC_${highest}`)
 })
 
-test('an unsupported platform gets an error that says what to do', () => {
-  const script = "Object.defineProperty(process, 'platform', { value: 'aix' }); require('./index.js')"
-  let stderr = ''
+/** Runs `script` with node in `cwd`; returns what it wrote to stderr (it is expected to fail). */
+function failureOf(script, cwd = root) {
   try {
-    execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', stdio: 'pipe' })
+    execFileSync(process.execPath, ['-e', script], { cwd, encoding: 'utf8', stdio: 'pipe' })
   } catch (err) {
-    stderr = err.stderr
+    return err.stderr
   }
-  assert.match(stderr, /authlite: no native binary could be loaded for aix-x64\. authlite ships prebuilt binaries for linux-x64-gnu, .*darwin-arm64, .*win32-x64-msvc/)
+  assert.fail(`expected ${script} to fail`)
+}
+
+test('an unsupported platform gets AUTHLITE_NO_BINARY naming the supported ones', () => {
+  const stderr = failureOf("Object.defineProperty(process, 'platform', { value: 'aix' }); require('./index.js')")
+  assert.match(stderr, /authlite: there is no prebuilt binary for aix-x64\. authlite ships binaries for linux-x64-gnu, .*darwin-arm64, .*win32-x64-msvc/)
+  assert.match(stderr, /code: 'AUTHLITE_NO_BINARY'/)
+})
+
+test('a runtime without process.platform is told authlite needs Node.js, not to reinstall', () => {
+  const stderr = failureOf("Object.defineProperty(process, 'platform', { value: undefined }); require('./index.js')")
+  assert.match(stderr, /authlite: this is not Node\.js \(there is no process\.platform\)/)
+  assert.match(stderr, /`edge-light`, `workerd` or `worker` export conditions/)
+  assert.match(stderr, /code: 'AUTHLITE_UNSUPPORTED_RUNTIME'/)
+  assert.doesNotMatch(stderr, /reinstall|AUTHLITE_NO_BINARY/i)
+})
+
+test('a loader that a bundler moved away from its package is told to mark authlite external', () => {
+  // What a bundle looks like to the loader: its code runs from the output directory, with no
+  // authlite package.json and no binary beside it.
+  const out = mkdtempSync(join(tmpdir(), 'authlite-bundle-'))
+  try {
+    for (const file of ['load-binding.js', 'binding.js']) copyFileSync(join(root, file), join(out, file))
+    const stderr = failureOf("require('./load-binding.js')", out)
+    assert.match(stderr, /authlite: authlite was bundled by a bundler, so its native binary is not where the loader looks/)
+    assert.match(stderr, /serverExternalPackages: \["authlite"\]/)
+    assert.match(stderr, /code: 'AUTHLITE_BUNDLED'/)
+    assert.doesNotMatch(stderr, /AUTHLITE_NO_BINARY/)
+  } finally {
+    rmSync(out, { recursive: true, force: true })
+  }
 })
 
 describe('the packed tarballs, installed into an empty project', { skip: !isLinuxGnuX64 && 'linux x64 glibc only' }, () => {
@@ -92,5 +122,21 @@ describe('the packed tarballs, installed into an empty project', { skip: !isLinu
     assert.equal(result.binary, 'authlite-linux-x64-gnu')
     assert.ok(result.loadedFrom.startsWith(join(project, 'node_modules', 'authlite')), result.loadedFrom)
     assert.ok(readFileSync(join(project, 'consumer.db')).length > 0)
+  })
+
+  test('a missing platform package gets the reinstall advice; a broken binary says why it failed', () => {
+    assert.ok(tarballs, 'packed')
+    const broken = join(work, 'broken')
+    cpSync(project, broken, { recursive: true })
+    const binary = join(broken, 'node_modules', 'authlite-linux-x64-gnu', 'authlite.linux-x64-gnu.node')
+    writeFileSync(binary, 'not an ELF file')
+    const corrupt = failureOf("require('authlite')", broken)
+    assert.match(corrupt, /authlite: the binary for linux-x64-gnu is installed but Node\.js could not load it: .*(invalid ELF header|file too short)/)
+    assert.match(corrupt, /code: 'AUTHLITE_BINARY_LOAD_FAILED'/)
+
+    rmSync(join(broken, 'node_modules', 'authlite-linux-x64-gnu'), { recursive: true })
+    const missing = failureOf("require('authlite')", broken)
+    assert.match(missing, /authlite: the binary for linux-x64-gnu \(the optional dependency authlite-linux-x64-gnu\) is not installed\. Reinstall without --omit=optional/)
+    assert.match(missing, /code: 'AUTHLITE_NO_BINARY'/)
   })
 })
