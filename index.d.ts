@@ -128,6 +128,11 @@ export interface SqliteAdapterMethods {
  * or option throws here, at startup; every adapter method then returns a promise and never
  * throws. Default path: `./auth.db`. Called again with the same path and options in one
  * process (a dev server reloading `auth.ts`), it reuses the database it already opened.
+ *
+ * On an Edge or worker runtime (Next.js `middleware.ts` on Edge) the package resolves to a build
+ * without the native addon: this returns the same 19 methods, each rejecting with
+ * `AUTHLITE_EDGE_RUNTIME` and how to move the code to Node.js, so an import that is never
+ * called (JWT sessions) does no harm.
  */
 export declare function SqliteAdapter(database?: string | AuthDatabaseOptions | AuthDatabase): SqliteAdapterMethods
 
