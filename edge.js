@@ -49,7 +49,6 @@ const FIX =
   'Next.js 15.5: keep middleware.ts and add `export const config = { runtime: "nodejs" }`. ' +
   'Older Next.js: give the middleware a config without the adapter (auth.config.ts, the split config) and check the session with `auth()` in pages. ' +
   'A route or page: remove `export const runtime = "edge"`. ' +
-  'JWT sessions never reach the adapter from the middleware, so such apps only need this for the calls that use the database. ' +
   'See "Migrating an existing app" in the authlite README.'
 
 /** The rejection of every call made on an Edge or worker runtime. */
