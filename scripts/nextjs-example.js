@@ -31,9 +31,26 @@ function copyExample(dir, tarballs, { from = example } = {}) {
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
 }
 
-/** `npm install` in the example directory. */
-function install(dir) {
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, stdio: 'inherit' })
+/**
+ * `npm install` in the example directory. With `timeout` (ms), an install that takes longer is
+ * killed and tried once more: npm has been seen to hang for good after extracting every package
+ * from its cache.
+ */
+function install(dir, { timeout } = {}) {
+  const run = () =>
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: dir,
+      stdio: 'inherit',
+      timeout,
+      killSignal: 'SIGKILL',
+    })
+  try {
+    run()
+  } catch (err) {
+    if (!timeout || err.code !== 'ETIMEDOUT') throw err
+    console.log(`npm install did not finish within ${timeout / 1000}s; trying once more`)
+    run()
+  }
 }
 
 /** `next build` with Turbopack (Next 16's default) or, with `webpack: true`, webpack. */
