@@ -53,7 +53,8 @@ const FIX =
 
 /** The rejection of every call made on an Edge or worker runtime. */
 function edgeRuntimeError(method) {
-  const error = new Error(`authlite: ${method}: called on ${runtimeName()}, where the SQLite database cannot be opened. ${FIX}`)
+  // The code ends the message too: Auth.js logs an adapter error's message, not its code.
+  const error = new Error(`authlite: ${method}: called on ${runtimeName()}, where the SQLite database cannot be opened. ${FIX} (AUTHLITE_EDGE_RUNTIME)`)
   error.code = 'AUTHLITE_EDGE_RUNTIME'
   return error
 }

@@ -58,6 +58,7 @@ describe('the edge build', () => {
       assert.match(err.message, /export \{ auth as proxy \} from "\.\/auth"/)
       assert.match(err.message, /export const config = \{ runtime: "nodejs" \}/)
       assert.match(err.message, /split config/)
+      assert.ok(err.message.endsWith('(AUTHLITE_EDGE_RUNTIME)'), 'the code is in the message, which is what Auth.js logs')
     }
   })
 
