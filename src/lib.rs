@@ -9,6 +9,7 @@
 #[macro_use]
 extern crate napi_derive;
 
+pub mod batch;
 pub mod convert;
 pub mod error;
 pub mod model;
@@ -22,6 +23,7 @@ use napi::bindgen_prelude::{Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
+use crate::batch::{Batch, Begin};
 use crate::convert::{Arg, SessionAndUser};
 use crate::error::{AuthError, AuthResult};
 use crate::model::{Account, Authenticator, User};
@@ -29,6 +31,9 @@ use crate::options::Settings;
 use crate::store::connection::{self, Location};
 use crate::store::{accounts, authenticators, migrations, sessions, users, verification_tokens};
 use crate::writer::{SharedConnection, Writer};
+
+/// WAL pages past which a commit on the JS thread asks for a checkpoint (SQLite's default).
+const CHECKPOINT_PAGES: std::ffi::c_int = 1000;
 
 /// What `deleteExpired()` removed.
 #[napi(object)]
@@ -49,6 +54,7 @@ pub struct DeletedExpired {
 #[napi]
 pub struct AuthDatabase {
   reader: Option<SharedConnection>,
+  batch: Batch,
   writer: Writer,
   hash_session_tokens: bool,
 }
@@ -69,17 +75,39 @@ impl AuthDatabase {
     let mut write_conn = connection::open(&settings.location, settings.busy_timeout)?;
     migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
     let write_conn = Arc::new(Mutex::new(write_conn));
-    // `:memory:` is private to its connection, so reads share the writer's.
-    let reader = match settings.location {
-      Location::Memory => Arc::clone(&write_conn),
-      Location::File(_) => Arc::new(Mutex::new(connection::open(
-        &settings.location,
-        settings.busy_timeout,
-      )?)),
+    let writer = Writer::start(Arc::clone(&write_conn))?;
+    // `:memory:` is private to its connection, so the JS thread shares the writer's.
+    let js_conn = match settings.location {
+      Location::Memory => write_conn,
+      Location::File(_) => {
+        let mut conn = connection::open(&settings.location, settings.busy_timeout)?;
+        // Commits on the JS thread never checkpoint (an fsync): past the usual WAL size they
+        // ask the writer thread to, which replaces SQLite's automatic checkpoint here.
+        let checkpoints = writer.checkpoints();
+        let mut threshold = CHECKPOINT_PAGES;
+        conn
+          .wal_hook(Some(
+            move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+              // Once per CHECKPOINT_PAGES pages, not on every commit while the WAL is long: the
+              // WAL starts over (and `pages` drops) at the first commit after a full checkpoint.
+              if pages < threshold - CHECKPOINT_PAGES {
+                threshold = CHECKPOINT_PAGES;
+              }
+              if pages >= threshold {
+                threshold = pages + CHECKPOINT_PAGES;
+                checkpoints.request();
+              }
+              Ok(())
+            },
+          ))
+          .map_err(AuthError::db("open"))?;
+        Arc::new(Mutex::new(conn))
+      }
     };
     Ok(AuthDatabase {
-      reader: Some(reader),
-      writer: Writer::start(write_conn)?,
+      batch: Batch::new(Arc::clone(&js_conn), settings.busy_timeout),
+      reader: Some(js_conn),
+      writer,
       hash_session_tokens: settings.hash_session_tokens,
     })
   }
@@ -99,8 +127,9 @@ impl AuthDatabase {
     run().map_err(|err| err.into_napi(env))
   }
 
-  /// Queues a write on the writer thread; `prepare` reads the JS arguments first, on this
-  /// thread, so bad input fails before anything is queued.
+  /// Runs a write: at once on the JS thread when the database is free and no earlier write is
+  /// queued (committed with the others of this turn of the event loop), on the writer thread
+  /// otherwise. `prepare` reads the JS arguments first, so bad input fails before anything runs.
   fn write<'env, I, T, F>(
     &self,
     env: &'env Env,
@@ -118,6 +147,11 @@ impl AuthDatabase {
         return Err(AuthError::closed(method));
       }
       let input = prepare()?;
+      if self.writer.idle() {
+        if let Begin::Ready = self.batch.begin(env, method)? {
+          return self.batch.run(env, method, move |conn| work(conn, input));
+        }
+      }
       self.writer.submit(env, method, move |conn| work(conn, input))
     };
     run().map_err(|err| err.into_napi(env))
@@ -444,7 +478,7 @@ impl AuthDatabase {
       || Ok(()),
       |conn, ()| {
         let now = migrations::now_ms();
-        let tx = conn.transaction().map_err(AuthError::db("deleteExpired"))?;
+        let tx = conn.savepoint().map_err(AuthError::db("deleteExpired"))?;
         let sessions = sessions::delete_expired(&tx, now)?;
         let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
         tx.commit().map_err(AuthError::db("deleteExpired"))?;
@@ -459,9 +493,14 @@ impl AuthDatabase {
   /// Finishes the queued writes and closes the database. Later calls reject with
   /// `AUTHLITE_CLOSED`. Closing twice is harmless.
   #[napi(catch_unwind)]
-  pub fn close(&mut self) {
+  pub fn close(&mut self, env: Env) {
+    self.batch.flush(&env);
+    self.batch.detach();
+    if let Some(reader) = self.reader.take() {
+      let mut conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+      let _ = conn.wal_hook(None::<fn(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()>>);
+    }
     self.writer.close();
-    self.reader = None;
   }
 
   /// Whether `close()` has been called.
