@@ -56,6 +56,7 @@ pub struct AuthDatabase {
   reader: Option<SharedConnection>,
   batch: Batch,
   writer: Writer,
+  in_memory: bool,
   hash_session_tokens: bool,
 }
 
@@ -77,7 +78,7 @@ impl AuthDatabase {
     let write_conn = Arc::new(Mutex::new(write_conn));
     let writer = Writer::start(Arc::clone(&write_conn))?;
     // `:memory:` is private to its connection, so the JS thread shares the writer's.
-    let js_conn = match settings.location {
+    let js_conn = match &settings.location {
       Location::Memory => write_conn,
       Location::File(_) => {
         let mut conn = connection::open(&settings.location, settings.busy_timeout)?;
@@ -105,6 +106,7 @@ impl AuthDatabase {
       }
     };
     Ok(AuthDatabase {
+      in_memory: settings.location == Location::Memory,
       batch: Batch::new(Arc::clone(&js_conn), settings.busy_timeout),
       reader: Some(js_conn),
       writer,
@@ -142,12 +144,31 @@ impl AuthDatabase {
     T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
     F: FnOnce(&mut Connection, I) -> AuthResult<T> + Send + 'static,
   {
+    self.write_where(env, method, true, prepare, work)
+  }
+
+  /// `write`, or with `inline: false` always on the writer thread (for work that may take long).
+  fn write_where<'env, I, T, F>(
+    &self,
+    env: &'env Env,
+    method: &'static str,
+    inline: bool,
+    prepare: impl FnOnce() -> AuthResult<I>,
+    work: F,
+  ) -> napi::Result<Object<'env>>
+  where
+    I: Send + 'static,
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    F: FnOnce(&mut Connection, I) -> AuthResult<T> + Send + 'static,
+  {
     let run = || {
       if self.reader.is_none() {
         return Err(AuthError::closed(method));
       }
       let input = prepare()?;
-      if self.writer.idle() {
+      // `:memory:` has one connection: the writer thread would run inside this thread's
+      // transaction, so everything stays here.
+      if (inline || self.in_memory) && self.writer.idle() {
         if let Begin::Ready = self.batch.begin(env, method)? {
           return self.batch.run(env, method, move |conn| work(conn, input));
         }
@@ -472,9 +493,11 @@ impl AuthDatabase {
   /// keep the file small.
   #[napi(catch_unwind, ts_return_type = "Promise<DeletedExpired>")]
   pub fn delete_expired<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-    self.write(
+    // On the writer thread: deleting many rows must not hold up the event loop.
+    self.write_where(
       env,
       "deleteExpired",
+      false,
       || Ok(()),
       |conn, ()| {
         let now = migrations::now_ms();
