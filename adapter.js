@@ -40,6 +40,42 @@ function sharedDatabase(options) {
   return db
 }
 
+// getSessionAndUser runs on every authenticated request. The native side returns its row flat
+// and this shapes it: object literals here are cheaper than one napi call per property.
+const USER_COLUMNS = new Set(['id', 'name', 'email', 'emailVerified', 'image'])
+
+/** Copies the stored extra fields (a JSON object) onto `user`, never over a column. */
+function addExtra(user, json) {
+  let fields
+  try {
+    fields = JSON.parse(json)
+  } catch (err) {
+    fields = err
+  }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields) || fields instanceof Error) {
+    const error = new Error(`authlite: getSessionAndUser: user ${JSON.stringify(user.id)} has extra fields that are not a JSON object in authlite_extra`)
+    error.code = 'AUTHLITE_DATABASE'
+    throw error
+  }
+  for (const key of Object.keys(fields)) {
+    if (!USER_COLUMNS.has(key) && key !== '__proto__') user[key] = fields[key]
+  }
+}
+
+/** `{ session, user }` from the row `[expires, userId, name, email, emailVerified, image, extraJson]`. */
+function sessionAndUser(sessionToken, row) {
+  if (row === null) return null
+  const user = {
+    id: row[1],
+    name: row[2],
+    email: row[3],
+    emailVerified: row[4] === null ? null : new Date(row[4]),
+    image: row[5],
+  }
+  if (row[6] !== null) addExtra(user, row[6])
+  return { session: { sessionToken, userId: row[1], expires: new Date(row[0]) }, user }
+}
+
 /** The Auth.js adapter over an authlite database (a path, options, or an open database). */
 function SqliteAdapter(databaseOrOptions) {
   const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : sharedDatabase(databaseOrOptions)
@@ -53,7 +89,7 @@ function SqliteAdapter(databaseOrOptions) {
     linkAccount: async (account) => db.linkAccount(account),
     unlinkAccount: async (account) => db.unlinkAccount(account),
     createSession: async (session) => db.createSession(session),
-    getSessionAndUser: async (sessionToken) => db.getSessionAndUser(sessionToken),
+    getSessionAndUser: async (sessionToken) => sessionAndUser(sessionToken, db.getSessionAndUserRow(sessionToken)),
     updateSession: async (session) => db.updateSession(session),
     deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
     createVerificationToken: async (token) => db.createVerificationToken(token),

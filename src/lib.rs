@@ -19,7 +19,7 @@ pub mod writer;
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Object, Unknown};
+use napi::bindgen_prelude::{Array, Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
@@ -338,6 +338,25 @@ impl AuthDatabase {
       let found = sessions::get_session_and_user(conn, &token, self.hash_session_tokens)?;
       Ok(found.map(|(session, user)| SessionAndUser(session, user)))
     })
+  }
+
+  /// `getSessionAndUser` for `adapter.js`: the same query, returned as a flat row
+  /// (`[expires, userId, name, email, emailVerified, image, extraJson]`) or `null`, which it
+  /// shapes into the objects faster than they can be built here.
+  #[napi(catch_unwind, skip_typescript)]
+  pub fn get_session_and_user_row<'env>(
+    &self,
+    env: &'env Env,
+    session_token: Unknown<'_>,
+  ) -> napi::Result<Option<Array<'env>>> {
+    const METHOD: &str = "getSessionAndUser";
+    let built = self.read(env, METHOD, |conn| {
+      let token = Arg::new(METHOD, "sessionToken", session_token).key()?;
+      sessions::with_session_and_user_row(conn, &token, self.hash_session_tokens, |row| {
+        Ok(convert::session_and_user_row(env, row))
+      })
+    })?;
+    built.transpose()
   }
 
   /// Changes a session's `expires` (and/or `userId`). Resolves to the updated session, or

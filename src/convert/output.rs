@@ -1,8 +1,9 @@
 //! Models -> the JS objects Auth.js gets back: real `Date`s, `null` for unset values, extra
 //! fields after the columns.
 
-use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue};
+use napi::bindgen_prelude::{Array, JsObjectValue, JsValue, Null, Object, ToNapiValue};
 use napi::{sys, Env, JsDate};
+use rusqlite::types::ValueRef;
 
 use super::args::{ACCOUNT_COLUMNS, USER_COLUMNS};
 use crate::model::{Account, Authenticator, Extra, Session, User, VerificationToken};
@@ -83,6 +84,29 @@ fn session_and_user_object(
 }
 
 to_js!(SessionAndUser, session_and_user_object);
+
+/// `getSessionAndUser`'s row as a flat JS array, `[expires, userId, name, email, emailVerified,
+/// image, extraJson]`, for `adapter.js` to shape: building the objects there is faster than
+/// setting their properties one napi call at a time. Strings go from SQLite's buffer straight
+/// into JS strings.
+pub fn session_and_user_row<'env>(env: &'env Env, row: &rusqlite::Row<'_>) -> napi::Result<Array<'env>> {
+  let mut array = env.create_array(7)?;
+  for index in 0..7 {
+    let value = row
+      .get_ref(index)
+      .map_err(|err| napi::Error::from_reason(err.to_string()))?;
+    match value {
+      ValueRef::Null => array.set(index as u32, Null)?,
+      ValueRef::Integer(n) => array.set(index as u32, n as f64)?,
+      ValueRef::Real(n) => array.set(index as u32, n)?,
+      ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+        let text = std::str::from_utf8(bytes).map_err(|err| napi::Error::from_reason(err.to_string()))?;
+        array.set(index as u32, text)?
+      }
+    }
+  }
+  Ok(array)
+}
 
 fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
   let mut object = Object::new(env)?;

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
 use super::users;
@@ -41,6 +41,31 @@ pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<
   Ok(session.clone())
 }
 
+/// The columns `get_session_and_user_row` reads: the session's `expires`, then the user's.
+const SESSION_AND_USER: &str = concat!(
+  r#"SELECT s."expires", "#,
+  user_columns!(),
+  r#" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
+);
+
+/// Runs the one query of `getSessionAndUser` and hands its row (`expires`, then the user's
+/// columns from index 1) to `read`, which may borrow the row's values without copying them.
+pub fn with_session_and_user_row<R>(
+  conn: &Connection,
+  token: &str,
+  hashed: bool,
+  read: impl FnOnce(&Row<'_>) -> rusqlite::Result<R>,
+) -> AuthResult<Option<R>> {
+  const METHOD: &str = "getSessionAndUser";
+  let mut stmt = conn
+    .prepare_cached(SESSION_AND_USER)
+    .map_err(AuthError::db(METHOD))?;
+  stmt
+    .query_row([key(token, hashed)], read)
+    .optional()
+    .map_err(AuthError::db(METHOD))
+}
+
 /// The session and its user, in one query. Expired sessions are returned too: Auth.js checks
 /// `expires` and deletes them itself.
 pub fn get_session_and_user(
@@ -48,25 +73,15 @@ pub fn get_session_and_user(
   token: &str,
   hashed: bool,
 ) -> AuthResult<Option<(Session, User)>> {
-  const METHOD: &str = "getSessionAndUser";
-  let sql = concat!(
-    r#"SELECT s."expires", "#,
-    user_columns!(),
-    r#" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
-  );
-  let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(METHOD))?;
-  stmt
-    .query_row([key(token, hashed)], |row| {
-      let user = users::from_row(row, 1)?;
-      let session = Session {
-        session_token: token.to_string(),
-        user_id: user.id.clone(),
-        expires: row.get(0)?,
-      };
-      Ok((session, user))
-    })
-    .optional()
-    .map_err(AuthError::db(METHOD))
+  with_session_and_user_row(conn, token, hashed, |row| {
+    let user = users::from_row(row, 1)?;
+    let session = Session {
+      session_token: token.to_string(),
+      user_id: user.id.clone(),
+      expires: row.get(0)?,
+    };
+    Ok((session, user))
+  })
 }
 
 /// Changes `expires` and/or `userId`; `None` when the session does not exist (Auth.js treats
