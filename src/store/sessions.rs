@@ -2,8 +2,7 @@
 //! (unless `hashSessionTokens: false`), so a copy of the file yields no live sessions; callers
 //! always pass and get back the token itself.
 
-use std::borrow::Cow;
-
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
@@ -16,12 +15,30 @@ pub fn hash_token(token: &str) -> String {
   hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The value stored in `sessionToken` for `token`.
-fn key(token: &str, hashed: bool) -> Cow<'_, str> {
-  if hashed {
-    Cow::Owned(hash_token(token))
-  } else {
-    Cow::Borrowed(token)
+/// The value stored in `sessionToken` for a token: its hex SHA-256, kept on the stack (this
+/// runs on every request), or the token itself with `hashSessionTokens: false`.
+enum Key<'a> {
+  Hashed([u8; 64]),
+  Raw(&'a str),
+}
+
+fn key(token: &str, hashed: bool) -> Key<'_> {
+  if !hashed {
+    return Key::Raw(token);
+  }
+  let mut hex = [0u8; 64];
+  // Cannot fail: 32 bytes always fill 64 hex digits.
+  let _ = hex::encode_to_slice(Sha256::digest(token.as_bytes()), &mut hex);
+  Key::Hashed(hex)
+}
+
+impl ToSql for Key<'_> {
+  fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+    let text = match self {
+      Key::Hashed(hex) => &hex[..],
+      Key::Raw(token) => token.as_bytes(),
+    };
+    Ok(ToSqlOutput::Borrowed(ValueRef::Text(text)))
   }
 }
 
