@@ -40,8 +40,9 @@ function sharedDatabase(options) {
   return db
 }
 
-// getSessionAndUser runs on every authenticated request. The native side returns its row flat
-// and this shapes it: object literals here are cheaper than one napi call per property.
+// getSessionAndUser runs on every authenticated request. The native side passes its row
+// as the arguments of a call to `sessionAndUser`: object literals here are cheaper than one
+// napi call per property.
 const USER_COLUMNS = new Set(['id', 'name', 'email', 'emailVerified', 'image'])
 
 /** Copies the stored extra fields (a JSON object) onto `user`, never over a column. */
@@ -62,18 +63,11 @@ function addExtra(user, json) {
   }
 }
 
-/** `{ session, user }` from the row `[expires, userId, name, email, emailVerified, image, extraJson]`. */
-function sessionAndUser(sessionToken, row) {
-  if (row === null) return null
-  const user = {
-    id: row[1],
-    name: row[2],
-    email: row[3],
-    emailVerified: row[4] === null ? null : new Date(row[4]),
-    image: row[5],
-  }
-  if (row[6] !== null) addExtra(user, row[6])
-  return { session: { sessionToken, userId: row[1], expires: new Date(row[0]) }, user }
+/** `{ session, user }` from getSessionAndUser's row, which the native side passes as arguments. */
+function sessionAndUser(sessionToken, expires, id, name, email, emailVerified, image, extra) {
+  const user = { id, name, email, emailVerified: emailVerified === null ? null : new Date(emailVerified), image }
+  if (extra !== null) addExtra(user, extra)
+  return { session: { sessionToken, userId: id, expires: new Date(expires) }, user }
 }
 
 /** The Auth.js adapter over an authlite database (a path, options, or an open database). */
@@ -89,7 +83,7 @@ function SqliteAdapter(databaseOrOptions) {
     linkAccount: async (account) => db.linkAccount(account),
     unlinkAccount: async (account) => db.unlinkAccount(account),
     createSession: async (session) => db.createSession(session),
-    getSessionAndUser: async (sessionToken) => sessionAndUser(sessionToken, db.getSessionAndUserRow(sessionToken)),
+    getSessionAndUser: async (sessionToken) => db.getSessionAndUserWith(sessionToken, sessionAndUser),
     updateSession: async (session) => db.updateSession(session),
     deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
     createVerificationToken: async (token) => db.createVerificationToken(token),

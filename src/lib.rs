@@ -19,7 +19,7 @@ pub mod writer;
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Array, Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, JsValue, Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
@@ -340,23 +340,32 @@ impl AuthDatabase {
     })
   }
 
-  /// `getSessionAndUser` for `adapter.js`: the same query, returned as a flat row
-  /// (`[expires, userId, name, email, emailVerified, image, extraJson]`) or `null`, which it
-  /// shapes into the objects faster than they can be built here.
+  /// `getSessionAndUser` for `adapter.js`: the same query, whose row is handed to
+  /// `shape(sessionToken, expires, userId, name, email, emailVerified, image, extraJson)`;
+  /// returns what `shape` returns, or `null` when there is no such session.
   #[napi(catch_unwind, skip_typescript)]
-  pub fn get_session_and_user_row<'env>(
+  pub fn get_session_and_user_with<'env>(
     &self,
     env: &'env Env,
-    session_token: Unknown<'_>,
-  ) -> napi::Result<Option<Array<'env>>> {
+    session_token: Unknown<'env>,
+    shape: Unknown<'env>,
+  ) -> napi::Result<Option<Unknown<'env>>> {
     const METHOD: &str = "getSessionAndUser";
-    let built = self.read(env, METHOD, |conn| {
+    let shaped = self.read(env, METHOD, |conn| {
       let token = Arg::new(METHOD, "sessionToken", session_token).key()?;
       sessions::with_session_and_user_row(conn, &token, self.hash_session_tokens, |row| {
-        Ok(convert::session_and_user_row(env, row))
+        Ok(convert::shape_session_and_user_row(
+          env,
+          shape.raw(),
+          session_token.raw(),
+          row,
+        ))
       })
     })?;
-    built.transpose()
+    match shaped.transpose()? {
+      Some(raw) => Ok(Some(unsafe { Unknown::from_napi_value(env.raw(), raw)? })),
+      None => Ok(None),
+    }
   }
 
   /// Changes a session's `expires` (and/or `userId`). Resolves to the updated session, or

@@ -1,7 +1,9 @@
 //! Models -> the JS objects Auth.js gets back: real `Date`s, `null` for unset values, extra
 //! fields after the columns.
 
-use napi::bindgen_prelude::{Array, JsObjectValue, JsValue, Null, Object, ToNapiValue};
+use std::ptr;
+
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue};
 use napi::{sys, Env, JsDate};
 use rusqlite::types::ValueRef;
 
@@ -85,27 +87,51 @@ fn session_and_user_object(
 
 to_js!(SessionAndUser, session_and_user_object);
 
-/// `getSessionAndUser`'s row as a flat JS array, `[expires, userId, name, email, emailVerified,
-/// image, extraJson]`, for `adapter.js` to shape: building the objects there is faster than
-/// setting their properties one napi call at a time. Strings go from SQLite's buffer straight
-/// into JS strings.
-pub fn session_and_user_row<'env>(env: &'env Env, row: &rusqlite::Row<'_>) -> napi::Result<Array<'env>> {
-  let mut array = env.create_array(7)?;
-  for index in 0..7 {
+/// Calls `shape(sessionToken, expires, userId, name, email, emailVerified, image, extraJson)`
+/// with `getSessionAndUser`'s row and returns what it returns: `adapter.js` builds the objects
+/// with literals, cheaper than one napi call per property or array element. Strings go from
+/// SQLite's buffer straight into JS strings; the token is the caller's own string.
+pub fn shape_session_and_user_row(
+  env: &Env,
+  shape: sys::napi_value,
+  token: sys::napi_value,
+  row: &rusqlite::Row<'_>,
+) -> napi::Result<sys::napi_value> {
+  let raw = env.raw();
+  let mut argv = [ptr::null_mut(); 8];
+  argv[0] = token;
+  for (index, arg) in argv.iter_mut().enumerate().skip(1) {
     let value = row
-      .get_ref(index)
+      .get_ref(index - 1)
       .map_err(|err| napi::Error::from_reason(err.to_string()))?;
-    match value {
-      ValueRef::Null => array.set(index as u32, Null)?,
-      ValueRef::Integer(n) => array.set(index as u32, n as f64)?,
-      ValueRef::Real(n) => array.set(index as u32, n)?,
-      ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
-        let text = std::str::from_utf8(bytes).map_err(|err| napi::Error::from_reason(err.to_string()))?;
-        array.set(index as u32, text)?
+    let status = unsafe {
+      match value {
+        ValueRef::Null => sys::napi_get_null(raw, arg),
+        ValueRef::Integer(n) => sys::napi_create_double(raw, n as f64, arg),
+        ValueRef::Real(n) => sys::napi_create_double(raw, n, arg),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+          sys::napi_create_string_utf8(raw, bytes.as_ptr().cast(), bytes.len() as isize, arg)
+        }
       }
-    }
+    };
+    check(status)?;
   }
-  Ok(array)
+  let mut this = ptr::null_mut();
+  let mut result = ptr::null_mut();
+  check(unsafe { sys::napi_get_undefined(raw, &mut this) })?;
+  check(unsafe { sys::napi_call_function(raw, this, shape, argv.len(), argv.as_ptr(), &mut result) })?;
+  Ok(result)
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+  if status == sys::Status::napi_ok {
+    Ok(())
+  } else {
+    Err(napi::Error::new(
+      napi::Status::from(status),
+      "cannot pass the row to JS",
+    ))
+  }
 }
 
 fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
