@@ -19,7 +19,7 @@ pub mod writer;
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{FromNapiValue, JsValue, Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
@@ -356,8 +356,8 @@ impl AuthDatabase {
       sessions::with_session_and_user_row(conn, &token, self.hash_session_tokens, |row| {
         Ok(convert::shape_session_and_user_row(
           env,
-          shape.raw(),
-          session_token.raw(),
+          &shape,
+          &session_token,
           row,
         ))
       })

@@ -3,7 +3,7 @@
 
 use std::ptr;
 
-use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue};
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue, Unknown};
 use napi::{sys, Env, JsDate};
 use rusqlite::types::ValueRef;
 
@@ -93,13 +93,13 @@ to_js!(SessionAndUser, session_and_user_object);
 /// SQLite's buffer straight into JS strings; the token is the caller's own string.
 pub fn shape_session_and_user_row(
   env: &Env,
-  shape: sys::napi_value,
-  token: sys::napi_value,
+  shape: &Unknown<'_>,
+  token: &Unknown<'_>,
   row: &rusqlite::Row<'_>,
 ) -> napi::Result<sys::napi_value> {
   let raw = env.raw();
   let mut argv = [ptr::null_mut(); 8];
-  argv[0] = token;
+  argv[0] = token.raw();
   for (index, arg) in argv.iter_mut().enumerate().skip(1) {
     let value = row
       .get_ref(index - 1)
@@ -119,7 +119,7 @@ pub fn shape_session_and_user_row(
   let mut this = ptr::null_mut();
   let mut result = ptr::null_mut();
   check(unsafe { sys::napi_get_undefined(raw, &mut this) })?;
-  check(unsafe { sys::napi_call_function(raw, this, shape, argv.len(), argv.as_ptr(), &mut result) })?;
+  check(unsafe { sys::napi_call_function(raw, this, shape.raw(), argv.len(), argv.as_ptr(), &mut result) })?;
   Ok(result)
 }
 
