@@ -40,6 +40,36 @@ function sharedDatabase(options) {
   return db
 }
 
+// getSessionAndUser runs on every authenticated request. The native side passes its row
+// as the arguments of a call to `sessionAndUser`: object literals here are cheaper than one
+// napi call per property.
+const USER_COLUMNS = new Set(['id', 'name', 'email', 'emailVerified', 'image'])
+
+/** Copies the stored extra fields (a JSON object) onto `user`, never over a column. */
+function addExtra(user, json) {
+  let fields
+  try {
+    fields = JSON.parse(json)
+  } catch (err) {
+    fields = err
+  }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields) || fields instanceof Error) {
+    const error = new Error(`authlite: getSessionAndUser: user ${JSON.stringify(user.id)} has extra fields that are not a JSON object in authlite_extra`)
+    error.code = 'AUTHLITE_DATABASE'
+    throw error
+  }
+  for (const key of Object.keys(fields)) {
+    if (!USER_COLUMNS.has(key) && key !== '__proto__') user[key] = fields[key]
+  }
+}
+
+/** `{ session, user }` from getSessionAndUser's row, which the native side passes as arguments. */
+function sessionAndUser(sessionToken, expires, id, name, email, emailVerified, image, extra) {
+  const user = { id, name, email, emailVerified: emailVerified === null ? null : new Date(emailVerified), image }
+  if (extra !== null) addExtra(user, extra)
+  return { session: { sessionToken, userId: id, expires: new Date(expires) }, user }
+}
+
 /** The Auth.js adapter over an authlite database (a path, options, or an open database). */
 function SqliteAdapter(databaseOrOptions) {
   const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : sharedDatabase(databaseOrOptions)
@@ -53,7 +83,7 @@ function SqliteAdapter(databaseOrOptions) {
     linkAccount: async (account) => db.linkAccount(account),
     unlinkAccount: async (account) => db.unlinkAccount(account),
     createSession: async (session) => db.createSession(session),
-    getSessionAndUser: async (sessionToken) => db.getSessionAndUser(sessionToken),
+    getSessionAndUser: async (sessionToken) => db.getSessionAndUserWith(sessionToken, sessionAndUser),
     updateSession: async (session) => db.updateSession(session),
     deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
     createVerificationToken: async (token) => db.createVerificationToken(token),

@@ -9,6 +9,7 @@
 #[macro_use]
 extern crate napi_derive;
 
+pub mod batch;
 pub mod convert;
 pub mod error;
 pub mod model;
@@ -18,10 +19,11 @@ pub mod writer;
 
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
+use crate::batch::{Batch, Begin};
 use crate::convert::{Arg, SessionAndUser};
 use crate::error::{AuthError, AuthResult};
 use crate::model::{Account, Authenticator, User};
@@ -29,6 +31,9 @@ use crate::options::Settings;
 use crate::store::connection::{self, Location};
 use crate::store::{accounts, authenticators, migrations, sessions, users, verification_tokens};
 use crate::writer::{SharedConnection, Writer};
+
+/// WAL pages past which a commit on the JS thread asks for a checkpoint (SQLite's default).
+const CHECKPOINT_PAGES: std::ffi::c_int = 1000;
 
 /// What `deleteExpired()` removed.
 #[napi(object)]
@@ -49,7 +54,9 @@ pub struct DeletedExpired {
 #[napi]
 pub struct AuthDatabase {
   reader: Option<SharedConnection>,
+  batch: Batch,
   writer: Writer,
+  in_memory: bool,
   hash_session_tokens: bool,
 }
 
@@ -69,17 +76,40 @@ impl AuthDatabase {
     let mut write_conn = connection::open(&settings.location, settings.busy_timeout)?;
     migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
     let write_conn = Arc::new(Mutex::new(write_conn));
-    // `:memory:` is private to its connection, so reads share the writer's.
-    let reader = match settings.location {
-      Location::Memory => Arc::clone(&write_conn),
-      Location::File(_) => Arc::new(Mutex::new(connection::open(
-        &settings.location,
-        settings.busy_timeout,
-      )?)),
+    let writer = Writer::start(Arc::clone(&write_conn))?;
+    // `:memory:` is private to its connection, so the JS thread shares the writer's.
+    let js_conn = match &settings.location {
+      Location::Memory => write_conn,
+      Location::File(_) => {
+        let mut conn = connection::open(&settings.location, settings.busy_timeout)?;
+        // Commits on the JS thread never checkpoint (an fsync): past the usual WAL size they
+        // ask the writer thread to, which replaces SQLite's automatic checkpoint here.
+        let checkpoints = writer.checkpoints();
+        let mut threshold = CHECKPOINT_PAGES;
+        conn
+          .wal_hook(Some(
+            move |_: &mut rusqlite::hooks::Wal, pages: std::ffi::c_int| {
+              // Once per CHECKPOINT_PAGES pages, not on every commit while the WAL is long: the
+              // WAL starts over (and `pages` drops) at the first commit after a full checkpoint.
+              if pages < threshold - CHECKPOINT_PAGES {
+                threshold = CHECKPOINT_PAGES;
+              }
+              if pages >= threshold {
+                threshold = pages + CHECKPOINT_PAGES;
+                checkpoints.request();
+              }
+              Ok(())
+            },
+          ))
+          .map_err(AuthError::db("open"))?;
+        Arc::new(Mutex::new(conn))
+      }
     };
     Ok(AuthDatabase {
-      reader: Some(reader),
-      writer: Writer::start(write_conn)?,
+      in_memory: settings.location == Location::Memory,
+      batch: Batch::new(Arc::clone(&js_conn), settings.busy_timeout),
+      reader: Some(js_conn),
+      writer,
       hash_session_tokens: settings.hash_session_tokens,
     })
   }
@@ -99,12 +129,30 @@ impl AuthDatabase {
     run().map_err(|err| err.into_napi(env))
   }
 
-  /// Queues a write on the writer thread; `prepare` reads the JS arguments first, on this
-  /// thread, so bad input fails before anything is queued.
+  /// Runs a write: at once on the JS thread when the database is free and no earlier write is
+  /// queued (committed with the others of this turn of the event loop), on the writer thread
+  /// otherwise. `prepare` reads the JS arguments first, so bad input fails before anything runs.
   fn write<'env, I, T, F>(
     &self,
     env: &'env Env,
     method: &'static str,
+    prepare: impl FnOnce() -> AuthResult<I>,
+    work: F,
+  ) -> napi::Result<Object<'env>>
+  where
+    I: Send + 'static,
+    T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
+    F: FnOnce(&mut Connection, I) -> AuthResult<T> + Send + 'static,
+  {
+    self.write_where(env, method, true, prepare, work)
+  }
+
+  /// `write`, or with `inline: false` always on the writer thread (for work that may take long).
+  fn write_where<'env, I, T, F>(
+    &self,
+    env: &'env Env,
+    method: &'static str,
+    inline: bool,
     prepare: impl FnOnce() -> AuthResult<I>,
     work: F,
   ) -> napi::Result<Object<'env>>
@@ -118,6 +166,13 @@ impl AuthDatabase {
         return Err(AuthError::closed(method));
       }
       let input = prepare()?;
+      // `:memory:` has one connection: the writer thread would run inside this thread's
+      // transaction, so everything stays here.
+      if (inline || self.in_memory) && self.writer.idle() {
+        if let Begin::Ready = self.batch.begin(env, method)? {
+          return self.batch.run(env, method, move |conn| work(conn, input));
+        }
+      }
       self.writer.submit(env, method, move |conn| work(conn, input))
     };
     run().map_err(|err| err.into_napi(env))
@@ -285,6 +340,34 @@ impl AuthDatabase {
     })
   }
 
+  /// `getSessionAndUser` for `adapter.js`: the same query, whose row is handed to
+  /// `shape(sessionToken, expires, userId, name, email, emailVerified, image, extraJson)`;
+  /// returns what `shape` returns, or `null` when there is no such session.
+  #[napi(catch_unwind, skip_typescript)]
+  pub fn get_session_and_user_with<'env>(
+    &self,
+    env: &'env Env,
+    session_token: Unknown<'env>,
+    shape: Unknown<'env>,
+  ) -> napi::Result<Option<Unknown<'env>>> {
+    const METHOD: &str = "getSessionAndUser";
+    let shaped = self.read(env, METHOD, |conn| {
+      let token = Arg::new(METHOD, "sessionToken", session_token).key()?;
+      sessions::with_session_and_user_row(conn, &token, self.hash_session_tokens, |row| {
+        Ok(convert::shape_session_and_user_row(
+          env,
+          &shape,
+          &session_token,
+          row,
+        ))
+      })
+    })?;
+    match shaped.transpose()? {
+      Some(raw) => Ok(Some(unsafe { Unknown::from_napi_value(env.raw(), raw)? })),
+      None => Ok(None),
+    }
+  }
+
   /// Changes a session's `expires` (and/or `userId`). Resolves to the updated session, or
   /// `null` when the session no longer exists.
   #[napi(
@@ -438,13 +521,15 @@ impl AuthDatabase {
   /// keep the file small.
   #[napi(catch_unwind, ts_return_type = "Promise<DeletedExpired>")]
   pub fn delete_expired<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-    self.write(
+    // On the writer thread: deleting many rows must not hold up the event loop.
+    self.write_where(
       env,
       "deleteExpired",
+      false,
       || Ok(()),
       |conn, ()| {
         let now = migrations::now_ms();
-        let tx = conn.transaction().map_err(AuthError::db("deleteExpired"))?;
+        let tx = conn.savepoint().map_err(AuthError::db("deleteExpired"))?;
         let sessions = sessions::delete_expired(&tx, now)?;
         let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
         tx.commit().map_err(AuthError::db("deleteExpired"))?;
@@ -459,9 +544,14 @@ impl AuthDatabase {
   /// Finishes the queued writes and closes the database. Later calls reject with
   /// `AUTHLITE_CLOSED`. Closing twice is harmless.
   #[napi(catch_unwind)]
-  pub fn close(&mut self) {
+  pub fn close(&mut self, env: Env) {
+    self.batch.flush(&env);
+    self.batch.detach();
+    if let Some(reader) = self.reader.take() {
+      let mut conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+      let _ = conn.wal_hook(None::<fn(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()>>);
+    }
     self.writer.close();
-    self.reader = None;
   }
 
   /// Whether `close()` has been called.

@@ -1,8 +1,11 @@
-//! The writer thread: owns the write connection and runs every write, one at a time, off the
-//! JS thread, so a lock wait or a WAL checkpoint's fsync never stalls the event loop. Each job
-//! settles its JS promise through a napi deferred when it is done.
+//! The writer thread: owns the write connection and runs the writes that cannot run on the JS
+//! thread because another connection (another process) holds the write lock, waiting for it
+//! there so the event loop never does. Each job settles its JS promise through a napi deferred.
+//! It also runs the WAL checkpoints (the one fsync of WAL with `synchronous=NORMAL`) that the
+//! JS thread's commits ask for.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -22,6 +25,37 @@ pub type SharedConnection = Arc<Mutex<Connection>>;
 pub struct Writer {
   queue: Option<Sender<Job>>,
   thread: Option<JoinHandle<()>>,
+  /// Writes queued and not yet finished: while there are any, new writes queue behind them.
+  queued: Arc<AtomicUsize>,
+  checkpoints: Arc<Checkpoints>,
+}
+
+/// Asks the writer thread for a passive WAL checkpoint, one at a time.
+pub struct Checkpoints {
+  queue: Mutex<Option<Sender<Job>>>,
+  pending: AtomicBool,
+}
+
+impl Checkpoints {
+  /// Queues a checkpoint unless one is already queued.
+  pub fn request(self: &Arc<Self>) {
+    if self.pending.swap(true, Ordering::AcqRel) {
+      return;
+    }
+    let me = Arc::clone(self);
+    let job: Job = Box::new(move |conn| {
+      me.pending.store(false, Ordering::Release);
+      // Best effort: a busy checkpoint is retried at the next request.
+      let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    });
+    let sent = match self.queue.lock() {
+      Ok(queue) => queue.as_ref().map(|q| q.send(job).is_ok()).unwrap_or(false),
+      Err(_) => false,
+    };
+    if !sent {
+      self.pending.store(false, Ordering::Release);
+    }
+  }
 }
 
 impl Writer {
@@ -46,9 +80,24 @@ impl Writer {
         )
       })?;
     Ok(Writer {
+      checkpoints: Arc::new(Checkpoints {
+        queue: Mutex::new(Some(queue.clone())),
+        pending: AtomicBool::new(false),
+      }),
       queue: Some(queue),
       thread: Some(thread),
+      queued: Arc::new(AtomicUsize::new(0)),
     })
+  }
+
+  /// Whether no write is queued or running here.
+  pub fn idle(&self) -> bool {
+    self.queued.load(Ordering::Acquire) == 0
+  }
+
+  /// The checkpoint requester, for the JS thread's WAL hook.
+  pub fn checkpoints(&self) -> Arc<Checkpoints> {
+    Arc::clone(&self.checkpoints)
   }
 
   /// Queues `work` and returns the promise it settles. A panic in `work` rejects the promise
@@ -61,6 +110,7 @@ impl Writer {
     let queue = self.queue.as_ref().ok_or_else(|| AuthError::closed(method))?;
     let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
     let (deferred, promise) = env.create_deferred().map_err(internal)?;
+    let queued = Arc::clone(&self.queued);
     let job: Job = Box::new(move |conn| {
       let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
         Err(AuthError::new(
@@ -69,15 +119,23 @@ impl Writer {
           "panicked; please report this bug",
         ))
       });
+      queued.fetch_sub(1, Ordering::AcqRel);
       deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
     });
-    queue.send(job).map_err(|_| AuthError::closed(method))?;
+    self.queued.fetch_add(1, Ordering::AcqRel);
+    queue.send(job).map_err(|_| {
+      self.queued.fetch_sub(1, Ordering::AcqRel);
+      AuthError::closed(method)
+    })?;
     Ok(promise)
   }
 
   /// Waits for every queued write to finish, then stops the thread.
   pub fn close(&mut self) {
     self.queue.take();
+    if let Ok(mut queue) = self.checkpoints.queue.lock() {
+      queue.take();
+    }
     if let Some(thread) = self.thread.take() {
       let _ = thread.join();
     }

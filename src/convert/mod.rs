@@ -8,5 +8,5 @@ mod output;
 mod value;
 
 pub use args::*;
-pub use output::SessionAndUser;
+pub use output::{shape_session_and_user_row, SessionAndUser};
 pub use value::{Arg, Fields};

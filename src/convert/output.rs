@@ -1,8 +1,11 @@
 //! Models -> the JS objects Auth.js gets back: real `Date`s, `null` for unset values, extra
 //! fields after the columns.
 
-use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue};
+use std::ptr;
+
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue, Unknown};
 use napi::{sys, Env, JsDate};
+use rusqlite::types::ValueRef;
 
 use super::args::{ACCOUNT_COLUMNS, USER_COLUMNS};
 use crate::model::{Account, Authenticator, Extra, Session, User, VerificationToken};
@@ -83,6 +86,53 @@ fn session_and_user_object(
 }
 
 to_js!(SessionAndUser, session_and_user_object);
+
+/// Calls `shape(sessionToken, expires, userId, name, email, emailVerified, image, extraJson)`
+/// with `getSessionAndUser`'s row and returns what it returns: `adapter.js` builds the objects
+/// with literals, cheaper than one napi call per property or array element. Strings go from
+/// SQLite's buffer straight into JS strings; the token is the caller's own string.
+pub fn shape_session_and_user_row(
+  env: &Env,
+  shape: &Unknown<'_>,
+  token: &Unknown<'_>,
+  row: &rusqlite::Row<'_>,
+) -> napi::Result<sys::napi_value> {
+  let raw = env.raw();
+  let mut argv = [ptr::null_mut(); 8];
+  argv[0] = token.raw();
+  for (index, arg) in argv.iter_mut().enumerate().skip(1) {
+    let value = row
+      .get_ref(index - 1)
+      .map_err(|err| napi::Error::from_reason(err.to_string()))?;
+    let status = unsafe {
+      match value {
+        ValueRef::Null => sys::napi_get_null(raw, arg),
+        ValueRef::Integer(n) => sys::napi_create_double(raw, n as f64, arg),
+        ValueRef::Real(n) => sys::napi_create_double(raw, n, arg),
+        ValueRef::Text(bytes) | ValueRef::Blob(bytes) => {
+          sys::napi_create_string_utf8(raw, bytes.as_ptr().cast(), bytes.len() as isize, arg)
+        }
+      }
+    };
+    check(status)?;
+  }
+  let mut this = ptr::null_mut();
+  let mut result = ptr::null_mut();
+  check(unsafe { sys::napi_get_undefined(raw, &mut this) })?;
+  check(unsafe { sys::napi_call_function(raw, this, shape.raw(), argv.len(), argv.as_ptr(), &mut result) })?;
+  Ok(result)
+}
+
+fn check(status: sys::napi_status) -> napi::Result<()> {
+  if status == sys::Status::napi_ok {
+    Ok(())
+  } else {
+    Err(napi::Error::new(
+      napi::Status::from(status),
+      "cannot pass the row to JS",
+    ))
+  }
+}
 
 fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
   let mut object = Object::new(env)?;

@@ -9,19 +9,91 @@ use crate::error::{AuthError, AuthResult, Code};
 
 const METHOD: &str = "open";
 
+/// One step of the schema: SQL, or code first for what SQL alone cannot say, then SQL.
+pub struct Migration {
+  pub version: i64,
+  pub name: &'static str,
+  pub code: Option<fn(&Connection) -> rusqlite::Result<()>>,
+  pub sql: &'static str,
+}
+
 /// The schema, in order. Versions are never renumbered or edited once released.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-  (
-    1,
-    "auth_tables",
-    include_str!("../../migrations/0001_auth_tables.sql"),
-  ),
-  (
-    2,
-    "extra_fields_and_indexes",
-    include_str!("../../migrations/0002_extra_fields_and_indexes.sql"),
-  ),
+pub const MIGRATIONS: &[Migration] = &[
+  Migration {
+    version: 1,
+    name: "auth_tables",
+    code: None,
+    sql: include_str!("../../migrations/0001_auth_tables.sql"),
+  },
+  Migration {
+    version: 2,
+    name: "extra_fields_and_indexes",
+    code: None,
+    sql: include_str!("../../migrations/0002_extra_fields_and_indexes.sql"),
+  },
+  Migration {
+    version: 3,
+    name: "lean_tables",
+    code: Some(without_rowid),
+    sql: include_str!("../../migrations/0003_lean_tables.sql"),
+  },
 ];
+
+/// The tables whose rows are small and always found by primary key.
+const LEAN_TABLES: &[&str] = &["user", "session", "verificationToken"];
+
+/// Rebuilds each of `LEAN_TABLES` as a WITHOUT ROWID table, from its own `CREATE TABLE` text,
+/// so every column, constraint, index and trigger it had (another tool's included) is kept.
+/// A table without a primary key, or already without rowid, is left as it is. Runs with
+/// foreign keys off (see `migrate`), so dropping `user` cascades nowhere.
+fn without_rowid(conn: &Connection) -> rusqlite::Result<()> {
+  for table in LEAN_TABLES {
+    let create: Option<String> = conn
+      .query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [table],
+        |r| r.get(0),
+      )
+      .optional()?;
+    let Some(create) = create else { continue };
+    let has_key: bool = conn.query_row(
+      "SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE pk > 0",
+      [table],
+      |r| r.get(0),
+    )?;
+    let body = match create.find('(') {
+      Some(open) => create[open..].trim_end(),
+      None => continue,
+    };
+    if !has_key || body.to_ascii_uppercase().contains("WITHOUT ROWID") {
+      continue;
+    }
+    // After the closing parenthesis come table options (STRICT), separated by commas.
+    let options = if body.ends_with(')') {
+      " WITHOUT ROWID"
+    } else {
+      ", WITHOUT ROWID"
+    };
+    let rebuilt = format!("authlite_rebuild_{table}");
+    let dependents: Vec<String> = {
+      let mut stmt = conn.prepare(
+        "SELECT sql FROM sqlite_schema WHERE tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT NULL",
+      )?;
+      let rows = stmt.query_map([table], |r| r.get(0))?;
+      rows.collect::<rusqlite::Result<_>>()?
+    };
+    conn.execute_batch(&format!(
+      r#"CREATE TABLE "{rebuilt}" {body}{options};
+         INSERT INTO "{rebuilt}" SELECT * FROM "{table}";
+         DROP TABLE "{table}";
+         ALTER TABLE "{rebuilt}" RENAME TO "{table}";"#
+    ))?;
+    for sql in dependents {
+      conn.execute_batch(&sql)?;
+    }
+  }
+  Ok(())
+}
 
 const BOOKKEEPING: &str = r#"
 CREATE TABLE IF NOT EXISTS "authlite_migrations" (
@@ -44,6 +116,19 @@ const RAW: &str = "raw";
 /// Safe to run from several processes at once: the first takes the write lock, the others wait
 /// (busy timeout) and then find nothing left to do.
 pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<()> {
+  // Table rebuilds drop and recreate tables that others reference: with foreign keys on, that
+  // would cascade. The pragma has no effect inside a transaction, so it is set around it.
+  conn
+    .execute_batch("PRAGMA foreign_keys = OFF")
+    .map_err(AuthError::db(METHOD))?;
+  let migrated = migrate_in_transaction(conn, hash_session_tokens);
+  let restored = conn
+    .execute_batch("PRAGMA foreign_keys = ON")
+    .map_err(AuthError::db(METHOD));
+  migrated.and(restored)
+}
+
+fn migrate_in_transaction(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<()> {
   let db = AuthError::db(METHOD);
   let tx = conn
     .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -56,7 +141,7 @@ pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<(
       |r| r.get(0),
     )
     .map_err(&db)?;
-  let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+  let latest = MIGRATIONS.last().map_or(0, |m| m.version);
   if current > latest {
     return Err(AuthError::new(
       Code::Database,
@@ -66,17 +151,24 @@ pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<(
       ),
     ));
   }
-  for (version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
-    tx.execute_batch(sql).map_err(|err| {
+  for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+    let failed = |err: rusqlite::Error| {
       AuthError::new(
         Code::Database,
         METHOD,
-        format!("migration {version} ({name}) failed: {err}"),
+        format!(
+          "migration {} ({}) failed: {err}",
+          migration.version, migration.name
+        ),
       )
-    })?;
+    };
+    if let Some(code) = migration.code {
+      code(&tx).map_err(failed)?;
+    }
+    tx.execute_batch(migration.sql).map_err(failed)?;
     tx.execute(
       r#"INSERT INTO "authlite_migrations" ("version", "name", "applied_at") VALUES (?1, ?2, ?3)"#,
-      rusqlite::params![version, name, now_ms()],
+      rusqlite::params![migration.version, migration.name, now_ms()],
     )
     .map_err(&db)?;
   }

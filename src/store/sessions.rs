@@ -2,9 +2,8 @@
 //! (unless `hashSessionTokens: false`), so a copy of the file yields no live sessions; callers
 //! always pass and get back the token itself.
 
-use std::borrow::Cow;
-
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use sha2::{Digest, Sha256};
 
 use super::users;
@@ -16,12 +15,30 @@ pub fn hash_token(token: &str) -> String {
   hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The value stored in `sessionToken` for `token`.
-fn key(token: &str, hashed: bool) -> Cow<'_, str> {
-  if hashed {
-    Cow::Owned(hash_token(token))
-  } else {
-    Cow::Borrowed(token)
+/// The value stored in `sessionToken` for a token: its hex SHA-256, kept on the stack (this
+/// runs on every request), or the token itself with `hashSessionTokens: false`.
+enum Key<'a> {
+  Hashed([u8; 64]),
+  Raw(&'a str),
+}
+
+fn key(token: &str, hashed: bool) -> Key<'_> {
+  if !hashed {
+    return Key::Raw(token);
+  }
+  let mut hex = [0u8; 64];
+  // Cannot fail: 32 bytes always fill 64 hex digits.
+  let _ = hex::encode_to_slice(Sha256::digest(token.as_bytes()), &mut hex);
+  Key::Hashed(hex)
+}
+
+impl ToSql for Key<'_> {
+  fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+    let text = match self {
+      Key::Hashed(hex) => &hex[..],
+      Key::Raw(token) => token.as_bytes(),
+    };
+    Ok(ToSqlOutput::Borrowed(ValueRef::Text(text)))
   }
 }
 
@@ -41,6 +58,31 @@ pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<
   Ok(session.clone())
 }
 
+/// The columns `get_session_and_user_row` reads: the session's `expires`, then the user's.
+const SESSION_AND_USER: &str = concat!(
+  r#"SELECT s."expires", "#,
+  user_columns!(),
+  r#" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
+);
+
+/// Runs the one query of `getSessionAndUser` and hands its row (`expires`, then the user's
+/// columns from index 1) to `read`, which may borrow the row's values without copying them.
+pub fn with_session_and_user_row<R>(
+  conn: &Connection,
+  token: &str,
+  hashed: bool,
+  read: impl FnOnce(&Row<'_>) -> rusqlite::Result<R>,
+) -> AuthResult<Option<R>> {
+  const METHOD: &str = "getSessionAndUser";
+  let mut stmt = conn
+    .prepare_cached(SESSION_AND_USER)
+    .map_err(AuthError::db(METHOD))?;
+  stmt
+    .query_row([key(token, hashed)], read)
+    .optional()
+    .map_err(AuthError::db(METHOD))
+}
+
 /// The session and its user, in one query. Expired sessions are returned too: Auth.js checks
 /// `expires` and deletes them itself.
 pub fn get_session_and_user(
@@ -48,25 +90,15 @@ pub fn get_session_and_user(
   token: &str,
   hashed: bool,
 ) -> AuthResult<Option<(Session, User)>> {
-  const METHOD: &str = "getSessionAndUser";
-  let sql = concat!(
-    r#"SELECT s."expires", "#,
-    user_columns!(),
-    r#" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
-  );
-  let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(METHOD))?;
-  stmt
-    .query_row([key(token, hashed)], |row| {
-      let user = users::from_row(row, 1)?;
-      let session = Session {
-        session_token: token.to_string(),
-        user_id: user.id.clone(),
-        expires: row.get(0)?,
-      };
-      Ok((session, user))
-    })
-    .optional()
-    .map_err(AuthError::db(METHOD))
+  with_session_and_user_row(conn, token, hashed, |row| {
+    let user = users::from_row(row, 1)?;
+    let session = Session {
+      session_token: token.to_string(),
+      user_id: user.id.clone(),
+      expires: row.get(0)?,
+    };
+    Ok((session, user))
+  })
 }
 
 /// Changes `expires` and/or `userId`; `None` when the session does not exist (Auth.js treats

@@ -83,7 +83,7 @@ fn migrations_apply_once_and_record_their_versions() {
     .prepare(r#"SELECT "version" FROM "authlite_migrations" ORDER BY 1"#)
     .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
     .expect("versions");
-  assert_eq!(versions, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
+  assert_eq!(versions, MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>());
 }
 
 #[test]
@@ -487,5 +487,80 @@ fn file_databases_use_wal_foreign_keys_and_qpsg() {
   let missing = Location::File(dir.join("no/such/dir/auth.db").to_string_lossy().into_owned());
   let err = open(&missing, Duration::from_secs(1)).expect_err("missing directory");
   assert!(err.message.contains("does not exist"), "{}", err.message);
+  let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn lean_tables_keep_every_column_index_trigger_and_row_of_another_tools_schema() {
+  let (dir, location) = temp_db("lean");
+  let path = match &location {
+    Location::File(p) => p.clone(),
+    Location::Memory => unreachable!(),
+  };
+  {
+    let conn = Connection::open(&path).expect("create");
+    conn.execute_batch(DRIZZLE_SCHEMA).expect("drizzle schema");
+    conn.execute_batch(DRIZZLE_ROWS).expect("drizzle rows");
+    // What an app may have added to the user table with its own ORM.
+    conn
+      .execute_batch(
+        r#"ALTER TABLE "user" ADD COLUMN "role" TEXT NOT NULL DEFAULT 'member';
+           UPDATE "user" SET "role" = 'admin';
+           CREATE INDEX "user_role_idx" ON "user" ("role");
+           CREATE TABLE "audit" ("what" TEXT);
+           CREATE TRIGGER "user_audit" AFTER UPDATE ON "user" BEGIN INSERT INTO "audit" VALUES ('updated'); END;"#,
+      )
+      .expect("app's own schema");
+  }
+  let mut conn = open(&location, Duration::from_secs(1)).expect("open");
+  migrate(&mut conn, true).expect("migrate");
+  for table in ["user", "session", "verificationToken"] {
+    let sql: String = conn
+      .query_row("SELECT sql FROM sqlite_schema WHERE name = ?1", [table], |r| {
+        r.get(0)
+      })
+      .expect("table");
+    assert!(sql.ends_with("WITHOUT ROWID"), "{table}: {sql}");
+  }
+  let role: String = conn
+    .query_row(r#"SELECT "role" FROM "user" WHERE "id" = 'd1'"#, [], |r| r.get(0))
+    .expect("the app's column and its value are kept");
+  assert_eq!(role, "admin");
+  let kept: Vec<String> = conn
+    .prepare(
+      "SELECT name FROM sqlite_schema WHERE tbl_name = 'user' AND type IN ('index', 'trigger') ORDER BY name",
+    )
+    .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+    .expect("schema");
+  assert_eq!(kept, ["user_audit", "user_email_unique", "user_role_idx"]);
+  // Nothing cascaded away while "user" was rebuilt, and the keys still hold.
+  assert!(accounts::get(&conn, "77", "github").expect("read").is_some());
+  assert!(sessions::get_session_and_user(&conn, "raw-session-token", true)
+    .expect("read")
+    .is_some());
+  let orphans: i64 = conn
+    .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+    .expect("check");
+  assert_eq!(orphans, 0);
+  let fk_on: bool = conn
+    .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+    .expect("pragma");
+  assert!(fk_on, "foreign keys are back on after the migration");
+  let err = sessions::create(&conn, &session("t2", "nobody"), true).expect_err("no such user");
+  assert_eq!(err.code, Code::NotFound);
+  users::update(
+    &mut conn,
+    UserPatch {
+      id: "d1".into(),
+      name: Some(Some("Renamed".into())),
+      ..Default::default()
+    },
+  )
+  .expect("update");
+  let audited: i64 = conn
+    .query_row(r#"SELECT count(*) FROM "audit""#, [], |r| r.get(0))
+    .expect("the app's trigger still fires");
+  assert_eq!(audited, 1);
+  drop(conn);
   let _ = std::fs::remove_dir_all(dir);
 }

@@ -114,7 +114,7 @@ pub fn get_by_account(
 /// Applies `patch` to the stored user and returns the result; a missing user is an error.
 pub fn update(conn: &mut Connection, patch: UserPatch) -> AuthResult<User> {
   const METHOD: &str = "updateUser";
-  let tx = conn.transaction().map_err(AuthError::db(METHOD))?;
+  let tx = conn.savepoint().map_err(AuthError::db(METHOD))?;
   let mut user = get(&tx, &patch.id)
     .map_err(|e| AuthError { method: METHOD, ..e })?
     .ok_or_else(|| AuthError::not_found(METHOD, format!("no user has id {:?}", patch.id)))?;
@@ -148,7 +148,7 @@ pub fn update(conn: &mut Connection, patch: UserPatch) -> AuthResult<User> {
 pub fn delete(conn: &mut Connection, id: &str) -> AuthResult<Option<User>> {
   const METHOD: &str = "deleteUser";
   let db = AuthError::db(METHOD);
-  let tx = conn.transaction().map_err(&db)?;
+  let tx = conn.savepoint().map_err(&db)?;
   for sql in [
     r#"DELETE FROM "session" WHERE "userId" = ?1"#,
     r#"DELETE FROM "account" WHERE "userId" = ?1"#,
