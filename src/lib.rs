@@ -1,10 +1,11 @@
 //! authlite: an Auth.js database adapter on embedded SQLite.
 //!
 //! This file is the napi surface only: `AuthDatabase`, the native handle, and its methods.
-//! Reads run synchronously on the calling JS thread against their own connection (the hot
-//! path: `getSessionAndUser` runs on every authenticated request); writes go to the writer
-//! thread and return a promise. `adapter.js` wraps the handle in the plain object of async
-//! functions Auth.js expects.
+//! Reads run synchronously on the calling JS thread (the hot path: `getSessionAndUser` runs on
+//! every authenticated request). Writes return a promise: they run on the JS thread too when
+//! the database is free, sharing one commit per turn of the event loop (`batch`), and on the
+//! writer thread when another process holds the lock (`writer`). `adapter.js` wraps the handle
+//! in the plain object of async functions Auth.js expects.
 
 #[macro_use]
 extern crate napi_derive;
