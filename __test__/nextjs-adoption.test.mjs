@@ -17,7 +17,6 @@ import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -26,36 +25,16 @@ import { fileURLToPath } from 'node:url'
 
 import { chromium } from 'playwright-core'
 
+import { CHROMIUM, CHROMIUM_ARGS, browserSkip, freePort } from './browser.mjs'
+
 const require = createRequire(import.meta.url)
 const { pack } = require('../scripts/pack.js')
 const example = require('../scripts/nextjs-example.js')
 
 const fixture = fileURLToPath(new URL('fixtures/next-example-app', import.meta.url))
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const isLinuxGnuX64 = process.platform === 'linux' && process.arch === 'x64' && Boolean(process.report.getReport().header.glibcVersionRuntime)
-// Skipped only where it cannot run; in CI a missing Chromium is a failure, not a skip.
-const skip = !isLinuxGnuX64 ? 'needs the linux-x64-gnu tarball' : !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : false
 
 const EDGE_ERROR = /authlite: getSessionAndUser: called on the Edge runtime of Next\.js/
 const NAV_TIMEOUT = 120_000 // `next dev` compiles each page on its first visit
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** The parent pid and start time (clock ticks after boot) of process `pid`, from /proc. */
 function procStat(pid) {
@@ -125,7 +104,7 @@ function threadNames(pid) {
   })
 }
 
-describe('adopting authlite into an app shaped like the Auth.js example', { skip }, () => {
+describe('adopting authlite into an app shaped like the Auth.js example', { skip: browserSkip }, () => {
   const work = mkdtempSync(join(tmpdir(), 'authlite-adoption-'))
   const app = join(work, 'app')
   const standalone = join(app, '.next', 'standalone')

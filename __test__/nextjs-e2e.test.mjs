@@ -4,43 +4,21 @@
 // see the page refuse. With Turbopack (Next 16's default bundler) and with webpack.
 
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 
 import { chromium } from 'playwright-core'
 
+import { CHROMIUM, CHROMIUM_ARGS, browserSkip, freePort } from './browser.mjs'
+
 const require = createRequire(import.meta.url)
 const { pack } = require('../scripts/pack.js')
 const example = require('../scripts/nextjs-example.js')
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-const isLinuxGnuX64 = process.platform === 'linux' && process.arch === 'x64' && Boolean(process.report.getReport().header.glibcVersionRuntime)
-// Skipped only where it cannot run; in CI a missing Chromium is a failure, not a skip.
-const skip = !isLinuxGnuX64 ? 'needs the linux-x64-gnu tarball' : !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium)` : false
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-describe('Next.js example in a real browser', { skip }, () => {
+describe('Next.js example in a real browser', { skip: browserSkip }, () => {
   const work = mkdtempSync(join(tmpdir(), 'authlite-next-'))
   const app = join(work, 'app')
   let browser
