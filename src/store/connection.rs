@@ -59,8 +59,12 @@ pub fn open(location: &Location, busy_timeout: Duration) -> AuthResult<Connectio
       ));
     }
   }
+  // A 16 MiB page cache (SQLite's default is 2 MiB; better-sqlite3 builds with 16): the auth
+  // tables are read and written at random keys (UUIDs, token hashes), so a cache that holds
+  // their upper levels and hot leaves saves a file read on most calls. Pages are only allocated
+  // as they are used.
   conn
-    .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+    .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;")
     .map_err(fail)?;
   Ok(conn)
 }
