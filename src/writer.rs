@@ -30,29 +30,41 @@ pub struct Writer {
   checkpoints: Arc<Checkpoints>,
 }
 
-/// Asks the writer thread for a passive WAL checkpoint, one at a time.
+/// Asks the writer thread for a WAL checkpoint, one at a time.
 pub struct Checkpoints {
   queue: Mutex<Option<Sender<Job>>>,
   pending: AtomicBool,
+  /// The writer's count of queued writes: a checkpoint counts as one, so the writes that come
+  /// while it runs queue behind it instead of running on the JS thread.
+  queued: Arc<AtomicUsize>,
 }
 
 impl Checkpoints {
   /// Queues a checkpoint unless one is already queued.
+  ///
+  /// The WAL starts over only when a write begins with every frame copied back into the
+  /// database. Were the JS thread to keep writing while the checkpoint copies, that would never
+  /// happen under a steady stream of writes, and the WAL would grow without end. So the writes
+  /// that arrive meanwhile queue behind the checkpoint (the event loop does not wait for it),
+  /// and the first of them starts the WAL over; then the JS thread takes over again.
   pub fn request(self: &Arc<Self>) {
     if self.pending.swap(true, Ordering::AcqRel) {
       return;
     }
     let me = Arc::clone(self);
     let job: Job = Box::new(move |conn| {
-      me.pending.store(false, Ordering::Release);
-      // Best effort: a busy checkpoint is retried at the next request.
+      // Best effort: a checkpoint that cannot finish is retried at the next request.
       let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+      me.pending.store(false, Ordering::Release);
+      me.queued.fetch_sub(1, Ordering::AcqRel);
     });
+    self.queued.fetch_add(1, Ordering::AcqRel);
     let sent = match self.queue.lock() {
       Ok(queue) => queue.as_ref().map(|q| q.send(job).is_ok()).unwrap_or(false),
       Err(_) => false,
     };
     if !sent {
+      self.queued.fetch_sub(1, Ordering::AcqRel);
       self.pending.store(false, Ordering::Release);
     }
   }
@@ -79,14 +91,16 @@ impl Writer {
           format!("cannot start the writer thread: {err}"),
         )
       })?;
+    let queued = Arc::new(AtomicUsize::new(0));
     Ok(Writer {
       checkpoints: Arc::new(Checkpoints {
         queue: Mutex::new(Some(queue.clone())),
         pending: AtomicBool::new(false),
+        queued: Arc::clone(&queued),
       }),
       queue: Some(queue),
       thread: Some(thread),
-      queued: Arc::new(AtomicUsize::new(0)),
+      queued,
     })
   }
 
