@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { statSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { test } from 'node:test'
 import { setImmediate as tick } from 'node:timers/promises'
@@ -96,4 +97,18 @@ test('while another process holds the write lock for 2 s, reads keep answering a
   // And the JS thread writes again once the queue has drained.
   await a.createSession({ sessionToken: 'after', userId: 'u', expires: expires() })
   assert.equal((await a.getSessionAndUser('after')).user.id, 'u')
+})
+
+test('under a steady stream of writes the WAL is checkpointed and starts over: it stays bounded', async () => {
+  const a = freshAdapter()
+  await a.createUser({ id: 'u', email: 'u@example.com' })
+  // 8,000 writes of 2+ pages each: 16,000+ WAL frames (64+ MB) were the WAL never to start over.
+  for (let i = 0; i < 4000; i++) {
+    await a.createSession({ sessionToken: `s-${i}`, userId: 'u', expires: expires() })
+    await a.deleteSession(`s-${i}`)
+  }
+  const wal = statSync(`${a.path}-wal`).size
+  // SQLite checkpoints past 1,000 pages (4 MiB); allow for the writes that land meanwhile.
+  assert.ok(wal < 16 * 1024 * 1024, `the WAL grew to ${(wal / 1024 / 1024).toFixed(1)} MiB`)
+  assert.deepEqual(inspect(a.path, 'SELECT count(*) AS n FROM session'), [{ n: 0 }])
 })
