@@ -35,6 +35,8 @@ use crate::writer::{SharedConnection, Writer};
 
 /// WAL pages past which a commit on the JS thread asks for a checkpoint (SQLite's default).
 const CHECKPOINT_PAGES: std::ffi::c_int = 1000;
+/// WAL pages (32 MiB) past which the checkpoint holds writes off so the WAL can start over.
+const WAL_RESTART_PAGES: std::ffi::c_int = 8000;
 
 /// What `deleteExpired()` removed.
 #[napi(object)]
@@ -97,7 +99,7 @@ impl AuthDatabase {
               }
               if pages >= threshold {
                 threshold = pages + CHECKPOINT_PAGES;
-                checkpoints.request();
+                checkpoints.request(pages >= WAL_RESTART_PAGES);
               }
               Ok(())
             },

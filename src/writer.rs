@@ -34,20 +34,21 @@ pub struct Writer {
 pub struct Checkpoints {
   queue: Mutex<Option<Sender<Job>>>,
   pending: AtomicBool,
-  /// The writer's count of queued writes: a checkpoint counts as one, so the writes that come
-  /// while it runs queue behind it instead of running on the JS thread.
+  /// The writer's count of queued writes: a checkpoint that holds writes off counts as one,
+  /// so the writes that come while it runs queue behind it instead of running on the JS thread.
   queued: Arc<AtomicUsize>,
 }
 
 impl Checkpoints {
   /// Queues a checkpoint unless one is already queued.
   ///
-  /// The WAL starts over only when a write begins with every frame copied back into the
-  /// database. Were the JS thread to keep writing while the checkpoint copies, that would never
-  /// happen under a steady stream of writes, and the WAL would grow without end. So the writes
-  /// that arrive meanwhile queue behind the checkpoint (the event loop does not wait for it),
-  /// and the first of them starts the WAL over; then the JS thread takes over again.
-  pub fn request(self: &Arc<Self>) {
+  /// Usually it runs beside the JS thread's writes, which go on meanwhile: the event loop
+  /// never waits for the fsync. But the WAL starts over only when a write begins with every
+  /// frame copied back, which under a steady stream of writes never happens, so past a size
+  /// (`hold_writes`) the checkpoint holds new writes off: they queue behind it (the event loop
+  /// still does not wait), the first of them starts the WAL over, and the JS thread takes over
+  /// again.
+  pub fn request(self: &Arc<Self>, hold_writes: bool) {
     if self.pending.swap(true, Ordering::AcqRel) {
       return;
     }
@@ -56,15 +57,21 @@ impl Checkpoints {
       // Best effort: a checkpoint that cannot finish is retried at the next request.
       let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
       me.pending.store(false, Ordering::Release);
-      me.queued.fetch_sub(1, Ordering::AcqRel);
+      if hold_writes {
+        me.queued.fetch_sub(1, Ordering::AcqRel);
+      }
     });
-    self.queued.fetch_add(1, Ordering::AcqRel);
+    if hold_writes {
+      self.queued.fetch_add(1, Ordering::AcqRel);
+    }
     let sent = match self.queue.lock() {
       Ok(queue) => queue.as_ref().map(|q| q.send(job).is_ok()).unwrap_or(false),
       Err(_) => false,
     };
     if !sent {
-      self.queued.fetch_sub(1, Ordering::AcqRel);
+      if hold_writes {
+        self.queued.fetch_sub(1, Ordering::AcqRel);
+      }
       self.pending.store(false, Ordering::Release);
     }
   }
