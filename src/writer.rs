@@ -1,12 +1,13 @@
 //! The writer thread: owns the write connection and runs the writes that cannot run on the JS
 //! thread because another connection (another process) holds the write lock, waiting for it
-//! there so the event loop never does. Each job settles its JS promise through a napi deferred.
-//! It also runs the WAL checkpoints (the one fsync of WAL with `synchronous=NORMAL`) that the
-//! JS thread's commits ask for.
+//! there so the event loop never does. The writes queued at a time share one transaction and
+//! one commit, then each settles its JS promise through a napi deferred. It also runs the WAL
+//! checkpoints (the one fsync of WAL with `synchronous=NORMAL`) that the JS thread's commits
+//! ask for.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{channel, Sender};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -16,7 +17,19 @@ use rusqlite::Connection;
 
 use crate::error::{AuthError, AuthResult, Code};
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+/// What the writer thread runs: a write, which runs in the transaction shared with the other
+/// writes queued at the time and settles its promise once that transaction ends, or a
+/// checkpoint, which runs outside any transaction.
+enum Job {
+  Write(Box<dyn FnOnce(&mut Connection) -> Settle + Send>),
+  Checkpoint(Box<dyn FnOnce(&mut Connection) + Send>),
+}
+
+/// Settles a write's promise, given how its transaction ended (`Some` if it rolled back).
+type Settle = Box<dyn FnOnce(Option<&AuthError>) + Send>;
+
+/// At most this many queued writes share one transaction.
+const MAX_BATCH: usize = 1024;
 
 /// The connection shared by the writer thread and, for `:memory:`, the JS thread.
 pub type SharedConnection = Arc<Mutex<Connection>>;
@@ -53,14 +66,14 @@ impl Checkpoints {
       return;
     }
     let me = Arc::clone(self);
-    let job: Job = Box::new(move |conn| {
+    let job = Job::Checkpoint(Box::new(move |conn| {
       // Best effort: a checkpoint that cannot finish is retried at the next request.
       let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
       me.pending.store(false, Ordering::Release);
       if hold_writes {
         me.queued.fetch_sub(1, Ordering::AcqRel);
       }
-    });
+    }));
     if hold_writes {
       self.queued.fetch_add(1, Ordering::AcqRel);
     }
@@ -77,20 +90,90 @@ impl Checkpoints {
   }
 }
 
+/// The writer thread's loop: takes every job queued so far, runs the writes among them in one
+/// transaction (one commit for all), checkpoints outside it, then settles the writes.
+fn run(conn: &SharedConnection, jobs: &Receiver<Job>) {
+  while let Ok(first) = jobs.recv() {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+      match jobs.try_recv() {
+        Ok(job) => batch.push(job),
+        Err(_) => break,
+      }
+    }
+    // A poisoned lock only means an earlier job panicked; the connection is still usable.
+    let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut open = Transaction::default();
+    for job in batch {
+      match job {
+        Job::Checkpoint(checkpoint) => {
+          open.end(&guard);
+          checkpoint(&mut guard);
+        }
+        Job::Write(write) => {
+          open.begin(&guard);
+          let settle = write(&mut guard);
+          open.add(&guard, settle);
+        }
+      }
+    }
+    open.end(&guard);
+  }
+}
+
+/// The writer thread's open transaction and the writes waiting for it to end.
+#[derive(Default)]
+struct Transaction {
+  open: bool,
+  waiting: Vec<Settle>,
+}
+
+impl Transaction {
+  /// Opens the transaction unless it is open. `BEGIN IMMEDIATE` waits for the lock (busy
+  /// timeout); should it fail, the write runs on its own, as a statement of its own.
+  fn begin(&mut self, conn: &Connection) {
+    if !self.open {
+      self.open = conn.execute_batch("BEGIN IMMEDIATE").is_ok();
+    }
+  }
+
+  /// Records a write that ran; if SQLite rolled the whole transaction back (a full disk), the
+  /// writes before it are gone and settle now as rolled back.
+  fn add(&mut self, conn: &Connection, settle: Settle) {
+    if self.open && conn.is_autocommit() {
+      self.open = false;
+      let err = AuthError::new(Code::Database, "commit", "the transaction was rolled back");
+      for waiting in self.waiting.drain(..) {
+        waiting(Some(&err));
+      }
+    }
+    self.waiting.push(settle);
+  }
+
+  /// Commits (or, failing that, rolls back) and settles every write waiting for it.
+  fn end(&mut self, conn: &Connection) {
+    let failed = if self.open {
+      self.open = false;
+      conn.execute_batch("COMMIT").err().map(|err| {
+        let _ = conn.execute_batch("ROLLBACK");
+        AuthError::new(Code::Database, "commit", err.to_string())
+      })
+    } else {
+      None
+    };
+    for settle in self.waiting.drain(..) {
+      settle(failed.as_ref());
+    }
+  }
+}
+
 impl Writer {
   /// Starts the thread that runs writes on `conn`.
   pub fn start(conn: SharedConnection) -> AuthResult<Self> {
     let (queue, jobs) = channel::<Job>();
     let thread = std::thread::Builder::new()
       .name("authlite-writer".into())
-      .spawn(move || {
-        for job in jobs {
-          // A poisoned lock only means an earlier job panicked; the connection is still usable
-          // (every write is a transaction that rolled back when its guard dropped).
-          let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-          job(&mut guard);
-        }
-      })
+      .spawn(move || run(&conn, &jobs))
       .map_err(|err| {
         AuthError::new(
           Code::Database,
@@ -132,7 +215,7 @@ impl Writer {
     let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
     let (deferred, promise) = env.create_deferred().map_err(internal)?;
     let queued = Arc::clone(&self.queued);
-    let job: Job = Box::new(move |conn| {
+    let job = Job::Write(Box::new(move |conn| {
       let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
         Err(AuthError::new(
           Code::Internal,
@@ -140,9 +223,19 @@ impl Writer {
           "panicked; please report this bug",
         ))
       });
-      queued.fetch_sub(1, Ordering::AcqRel);
-      deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
-    });
+      Box::new(move |rolled_back: Option<&AuthError>| {
+        let outcome = match (outcome, rolled_back) {
+          (Ok(_), Some(err)) => Err(AuthError::new(
+            err.code,
+            method,
+            format!("the write was rolled back: {}", err.message),
+          )),
+          (outcome, _) => outcome,
+        };
+        queued.fetch_sub(1, Ordering::AcqRel);
+        deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
+      }) as Settle
+    }));
     self.queued.fetch_add(1, Ordering::AcqRel);
     queue.send(job).map_err(|_| {
       self.queued.fetch_sub(1, Ordering::AcqRel);
