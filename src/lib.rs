@@ -192,7 +192,7 @@ impl AuthDatabase {
     self.write(
       env,
       "createUser",
-      || convert::user(env, user),
+      || convert::user(user),
       |conn, user| users::create(conn, &user),
     )
   }
@@ -242,12 +242,7 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterUser>"
   )]
   pub fn update_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
-    self.write(
-      env,
-      "updateUser",
-      || convert::user_patch(env, user),
-      users::update,
-    )
+    self.write(env, "updateUser", || convert::user_patch(user), users::update)
   }
 
   /// Deletes a user with their sessions, accounts and authenticators, in one transaction.
@@ -272,7 +267,7 @@ impl AuthDatabase {
     self.write(
       env,
       "linkAccount",
-      || convert::account(env, account),
+      || convert::account(account),
       |conn, account| accounts::link(conn, &account),
     )
   }

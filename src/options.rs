@@ -85,7 +85,7 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
       ));
     }
   }
-  let optional = |key: &str| -> AuthResult<Option<Arg<'_>>> {
+  let optional = |key: &'static str| -> AuthResult<Option<Arg<'_>>> {
     let arg = fields.field(key)?;
     Ok((!arg.is_undefined()).then_some(arg))
   };

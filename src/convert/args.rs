@@ -1,32 +1,15 @@
 //! Adapter arguments -> models: which fields each method reads, and how.
 
 use napi::bindgen_prelude::Unknown;
-use napi::Env;
 
+use super::js::Shape;
 use super::value::Arg;
 use crate::error::AuthResult;
 use crate::model::{Account, Authenticator, Session, SessionPatch, User, UserPatch, VerificationToken};
 
-/// The user fields with a column of their own; the others are extra fields.
-pub(crate) const USER_COLUMNS: &[&str] = &["id", "name", "email", "emailVerified", "image"];
-/// The account fields with a column of their own.
-pub(crate) const ACCOUNT_COLUMNS: &[&str] = &[
-  "userId",
-  "type",
-  "provider",
-  "providerAccountId",
-  "refresh_token",
-  "access_token",
-  "expires_at",
-  "token_type",
-  "scope",
-  "id_token",
-  "session_state",
-];
-
 /// `createUser(user)`: keeps the `id` Auth.js passes, or makes a UUID when there is none.
-pub fn user(env: &Env, value: Unknown<'_>) -> AuthResult<User> {
-  let fields = Arg::new("createUser", "user", value).object()?;
+pub fn user(value: Unknown<'_>) -> AuthResult<User> {
+  let fields = Arg::new("createUser", "user", value).record(Shape::User)?;
   let id = match fields.field("id")? {
     id if id.is_nullish() => uuid::Uuid::new_v4().to_string(),
     id => id.key()?,
@@ -37,26 +20,26 @@ pub fn user(env: &Env, value: Unknown<'_>) -> AuthResult<User> {
     email: fields.nullable_string("email")?,
     email_verified: fields.patch_date("emailVerified")?.flatten(),
     image: fields.nullable_string("image")?,
-    extra: fields.extra(env, USER_COLUMNS)?,
+    extra: fields.extra()?,
   })
 }
 
 /// `updateUser(user)`: the id and the fields to change.
-pub fn user_patch(env: &Env, value: Unknown<'_>) -> AuthResult<UserPatch> {
-  let fields = Arg::new("updateUser", "user", value).object()?;
+pub fn user_patch(value: Unknown<'_>) -> AuthResult<UserPatch> {
+  let fields = Arg::new("updateUser", "user", value).record(Shape::User)?;
   Ok(UserPatch {
     id: fields.key("id")?,
     name: fields.patch_string("name")?,
     email: fields.patch_string("email")?,
     email_verified: fields.patch_date("emailVerified")?,
     image: fields.patch_string("image")?,
-    extra: fields.extra(env, USER_COLUMNS)?,
+    extra: fields.extra()?,
   })
 }
 
 /// `linkAccount(account)`.
-pub fn account(env: &Env, value: Unknown<'_>) -> AuthResult<Account> {
-  let fields = Arg::new("linkAccount", "account", value).object()?;
+pub fn account(value: Unknown<'_>) -> AuthResult<Account> {
+  let fields = Arg::new("linkAccount", "account", value).record(Shape::Account)?;
   Ok(Account {
     user_id: fields.key("userId")?,
     kind: fields.key("type")?,
@@ -69,19 +52,19 @@ pub fn account(env: &Env, value: Unknown<'_>) -> AuthResult<Account> {
     scope: fields.nullable_string("scope")?,
     id_token: fields.nullable_string("id_token")?,
     session_state: fields.nullable_string("session_state")?,
-    extra: fields.extra(env, ACCOUNT_COLUMNS)?,
+    extra: fields.extra()?,
   })
 }
 
 /// `{ provider, providerAccountId }` of `getUserByAccount` and `unlinkAccount`.
 pub fn account_key(method: &'static str, value: Unknown<'_>) -> AuthResult<(String, String)> {
-  let fields = Arg::new(method, "account", value).object()?;
+  let fields = Arg::new(method, "account", value).record(Shape::AccountKey)?;
   Ok((fields.key("provider")?, fields.key("providerAccountId")?))
 }
 
 /// `createSession(session)`.
 pub fn session(value: Unknown<'_>) -> AuthResult<Session> {
-  let fields = Arg::new("createSession", "session", value).object()?;
+  let fields = Arg::new("createSession", "session", value).record(Shape::Session)?;
   Ok(Session {
     session_token: fields.key("sessionToken")?,
     user_id: fields.key("userId")?,
@@ -91,7 +74,7 @@ pub fn session(value: Unknown<'_>) -> AuthResult<Session> {
 
 /// `updateSession(session)`: the token, and a new `expires` and/or `userId`.
 pub fn session_patch(value: Unknown<'_>) -> AuthResult<SessionPatch> {
-  let fields = Arg::new("updateSession", "session", value).object()?;
+  let fields = Arg::new("updateSession", "session", value).record(Shape::Session)?;
   let user_id = fields.field("userId")?;
   let expires = fields.field("expires")?;
   Ok(SessionPatch {
@@ -111,7 +94,8 @@ pub fn session_patch(value: Unknown<'_>) -> AuthResult<SessionPatch> {
 
 /// `createVerificationToken(token)`.
 pub fn verification_token(value: Unknown<'_>) -> AuthResult<VerificationToken> {
-  let fields = Arg::new("createVerificationToken", "verificationToken", value).object()?;
+  let fields =
+    Arg::new("createVerificationToken", "verificationToken", value).record(Shape::VerificationToken)?;
   Ok(VerificationToken {
     identifier: fields.key("identifier")?,
     token: fields.key("token")?,
@@ -121,13 +105,13 @@ pub fn verification_token(value: Unknown<'_>) -> AuthResult<VerificationToken> {
 
 /// `{ identifier, token }` of `useVerificationToken`.
 pub fn verification_token_key(value: Unknown<'_>) -> AuthResult<(String, String)> {
-  let fields = Arg::new("useVerificationToken", "params", value).object()?;
+  let fields = Arg::new("useVerificationToken", "params", value).record(Shape::VerificationTokenKey)?;
   Ok((fields.key("identifier")?, fields.key("token")?))
 }
 
 /// `createAuthenticator(authenticator)`.
 pub fn authenticator(value: Unknown<'_>) -> AuthResult<Authenticator> {
-  let fields = Arg::new("createAuthenticator", "authenticator", value).object()?;
+  let fields = Arg::new("createAuthenticator", "authenticator", value).record(Shape::Authenticator)?;
   Ok(Authenticator {
     credential_id: fields.key("credentialID")?,
     user_id: fields.key("userId")?,

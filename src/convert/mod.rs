@@ -4,6 +4,7 @@
 //! JSON with `JSON.stringify`'s rules.
 
 mod args;
+mod js;
 mod output;
 mod value;
 

@@ -3,57 +3,100 @@
 
 use std::ptr;
 
-use napi::bindgen_prelude::{JsObjectValue, JsValue, Null, Object, ToNapiValue, Unknown};
-use napi::{sys, Env, JsDate};
+use napi::bindgen_prelude::{JsObjectValue, JsValue, Object, ToNapiValue, Unknown};
+use napi::{sys, Env};
 use rusqlite::types::ValueRef;
 
-use super::args::{ACCOUNT_COLUMNS, USER_COLUMNS};
+use super::js::{self, Helpers, Shape};
 use crate::model::{Account, Authenticator, Extra, Session, User, VerificationToken};
 
-/// Sets `key` to `value`, or to `null` when there is none (Auth.js expects `null`, not absent).
-fn set<T: ToNapiValue>(object: &mut Object<'_>, key: &str, value: Option<T>) -> napi::Result<()> {
-  match value {
-    Some(value) => object.set_named_property(key, value),
-    None => object.set_named_property(key, Null),
+/// A value passed to a shaper.
+enum V<'a> {
+  Str(&'a str),
+  Num(f64),
+  Bool(bool),
+  Null,
+}
+
+impl<'a> From<&'a str> for V<'a> {
+  fn from(text: &'a str) -> Self {
+    V::Str(text)
   }
 }
 
-fn date<'env>(env: &'env Env, ms: i64) -> napi::Result<JsDate<'env>> {
-  env.create_date(ms as f64)
-}
-
-/// Adds the extra fields after the column fields, never overwriting a column, and never
-/// `__proto__` (set as a property, it would replace the object's prototype).
-fn add_extra(object: &mut Object<'_>, extra: Extra, columns: &[&str]) -> napi::Result<()> {
-  for (key, value) in extra {
-    if !columns.contains(&key.as_str()) && key != "__proto__" {
-      object.set_named_property(&key, value)?;
-    }
+impl<'a> From<&'a Option<String>> for V<'a> {
+  fn from(text: &'a Option<String>) -> Self {
+    text.as_deref().map_or(V::Null, V::Str)
   }
-  Ok(())
 }
 
-fn user_object(env: &Env, user: User) -> napi::Result<Object<'_>> {
-  let mut object = Object::new(env)?;
-  object.set_named_property("id", user.id)?;
-  set(&mut object, "name", user.name)?;
-  set(&mut object, "email", user.email)?;
-  set(
-    &mut object,
-    "emailVerified",
-    user.email_verified.map(|ms| date(env, ms)).transpose()?,
-  )?;
-  set(&mut object, "image", user.image)?;
-  add_extra(&mut object, user.extra, USER_COLUMNS)?;
-  Ok(object)
+fn ms(value: Option<i64>) -> V<'static> {
+  value.map_or(V::Null, |ms| V::Num(ms as f64))
 }
 
-fn session_object(env: &Env, session: Session) -> napi::Result<Object<'_>> {
-  let mut object = Object::new(env)?;
-  object.set_named_property("sessionToken", session.session_token)?;
-  object.set_named_property("userId", session.user_id)?;
-  object.set_named_property("expires", date(env, session.expires)?)?;
-  Ok(object)
+unsafe fn to_js(env: sys::napi_env, value: &V<'_>) -> napi::Result<sys::napi_value> {
+  let mut out = ptr::null_mut();
+  let status = match value {
+    V::Str(text) => sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out),
+    V::Num(n) => sys::napi_create_double(env, *n, &mut out),
+    V::Bool(b) => sys::napi_get_boolean(env, *b, &mut out),
+    V::Null => sys::napi_get_null(env, &mut out),
+  };
+  check(status)?;
+  Ok(out)
+}
+
+/// Builds a `shape` object with its JS shaper: the column values in `Shape::keys` order, then
+/// for users and accounts the extra fields as JSON (`null` when there are none).
+fn build(env: &Env, shape: Shape, values: &[V<'_>], extra: Option<&Extra>) -> napi::Result<sys::napi_value> {
+  let raw = env.raw();
+  let helpers = Helpers::get(raw)?;
+  let shaper = helpers.shaper(raw, shape)?;
+  let json = extra
+    .filter(|e| !e.is_empty())
+    .map(|e| serde_json::Value::Object(e.clone()).to_string());
+  let mut argv = [ptr::null_mut(); 12];
+  for (slot, value) in argv.iter_mut().zip(values) {
+    // SAFETY: `raw` is the live env of this call.
+    *slot = unsafe { to_js(raw, value)? };
+  }
+  let mut count = values.len();
+  if shape.has_extra() {
+    let json = json.as_deref().map_or(V::Null, V::Str);
+    // SAFETY: as above.
+    argv[count] = unsafe { to_js(raw, &json)? };
+    count += 1;
+  }
+  // SAFETY: as above; `shaper` is a function of this env.
+  unsafe { js::call(raw, shaper, &argv[..count]) }
+}
+
+fn user_object(env: &Env, user: User) -> napi::Result<sys::napi_value> {
+  build(
+    env,
+    Shape::User,
+    &[
+      V::Str(&user.id),
+      (&user.name).into(),
+      (&user.email).into(),
+      ms(user.email_verified),
+      (&user.image).into(),
+    ],
+    Some(&user.extra),
+  )
+}
+
+fn session_object(env: &Env, session: Session) -> napi::Result<sys::napi_value> {
+  build(
+    env,
+    Shape::Session,
+    &[
+      V::Str(&session.session_token),
+      V::Str(&session.user_id),
+      ms(Some(session.expires)),
+    ],
+    None,
+  )
 }
 
 /// Implements `ToNapiValue` for a model through a function that builds its object.
@@ -61,9 +104,7 @@ macro_rules! to_js {
   ($model:ty, $build:expr) => {
     impl ToNapiValue for $model {
       unsafe fn to_napi_value(raw: sys::napi_env, value: Self) -> napi::Result<sys::napi_value> {
-        let env = Env::from_raw(raw);
-        let object = $build(&env, value)?;
-        Ok(object.raw())
+        $build(&Env::from_raw(raw), value)
       }
     }
   };
@@ -78,11 +119,16 @@ pub struct SessionAndUser(pub Session, pub User);
 fn session_and_user_object(
   env: &Env,
   SessionAndUser(session, user): SessionAndUser,
-) -> napi::Result<Object<'_>> {
+) -> napi::Result<sys::napi_value> {
   let mut object = Object::new(env)?;
-  object.set_named_property("session", session_object(env, session)?)?;
-  object.set_named_property("user", user_object(env, user)?)?;
-  Ok(object)
+  // SAFETY: both values were just made in this env.
+  object.set_named_property("session", unsafe {
+    Unknown::from_raw_unchecked(env.raw(), session_object(env, session)?)
+  })?;
+  object.set_named_property("user", unsafe {
+    Unknown::from_raw_unchecked(env.raw(), user_object(env, user)?)
+  })?;
+  Ok(object.raw())
 }
 
 to_js!(SessionAndUser, session_and_user_object);
@@ -134,46 +180,60 @@ fn check(status: sys::napi_status) -> napi::Result<()> {
   }
 }
 
-fn account_object(env: &Env, account: Account) -> napi::Result<Object<'_>> {
-  let mut object = Object::new(env)?;
-  object.set_named_property("userId", account.user_id)?;
-  object.set_named_property("type", account.kind)?;
-  object.set_named_property("provider", account.provider)?;
-  object.set_named_property("providerAccountId", account.provider_account_id)?;
-  set(&mut object, "refresh_token", account.refresh_token)?;
-  set(&mut object, "access_token", account.access_token)?;
-  set(&mut object, "expires_at", account.expires_at)?;
-  set(&mut object, "token_type", account.token_type)?;
-  set(&mut object, "scope", account.scope)?;
-  set(&mut object, "id_token", account.id_token)?;
-  set(&mut object, "session_state", account.session_state)?;
-  add_extra(&mut object, account.extra, ACCOUNT_COLUMNS)?;
-  Ok(object)
+fn account_object(env: &Env, account: Account) -> napi::Result<sys::napi_value> {
+  build(
+    env,
+    Shape::Account,
+    &[
+      V::Str(&account.user_id),
+      V::Str(&account.kind),
+      V::Str(&account.provider),
+      V::Str(&account.provider_account_id),
+      (&account.refresh_token).into(),
+      (&account.access_token).into(),
+      account.expires_at.map_or(V::Null, V::Num),
+      (&account.token_type).into(),
+      (&account.scope).into(),
+      (&account.id_token).into(),
+      (&account.session_state).into(),
+    ],
+    Some(&account.extra),
+  )
 }
 
 to_js!(Account, account_object);
 
-fn verification_token_object(env: &Env, token: VerificationToken) -> napi::Result<Object<'_>> {
-  let mut object = Object::new(env)?;
-  object.set_named_property("identifier", token.identifier)?;
-  object.set_named_property("token", token.token)?;
-  object.set_named_property("expires", date(env, token.expires)?)?;
-  Ok(object)
+fn verification_token_object(env: &Env, token: VerificationToken) -> napi::Result<sys::napi_value> {
+  build(
+    env,
+    Shape::VerificationToken,
+    &[
+      V::Str(&token.identifier),
+      V::Str(&token.token),
+      ms(Some(token.expires)),
+    ],
+    None,
+  )
 }
 
 to_js!(VerificationToken, verification_token_object);
 
-fn authenticator_object(env: &Env, auth: Authenticator) -> napi::Result<Object<'_>> {
-  let mut object = Object::new(env)?;
-  object.set_named_property("credentialID", auth.credential_id)?;
-  object.set_named_property("userId", auth.user_id)?;
-  object.set_named_property("providerAccountId", auth.provider_account_id)?;
-  object.set_named_property("credentialPublicKey", auth.credential_public_key)?;
-  object.set_named_property("counter", auth.counter as f64)?;
-  object.set_named_property("credentialDeviceType", auth.credential_device_type)?;
-  object.set_named_property("credentialBackedUp", auth.credential_backed_up)?;
-  set(&mut object, "transports", auth.transports)?;
-  Ok(object)
+fn authenticator_object(env: &Env, auth: Authenticator) -> napi::Result<sys::napi_value> {
+  build(
+    env,
+    Shape::Authenticator,
+    &[
+      V::Str(&auth.credential_id),
+      V::Str(&auth.user_id),
+      V::Str(&auth.provider_account_id),
+      V::Str(&auth.credential_public_key),
+      V::Num(auth.counter as f64),
+      V::Str(&auth.credential_device_type),
+      V::Bool(auth.credential_backed_up),
+      (&auth.transports).into(),
+    ],
+    None,
+  )
 }
 
 to_js!(Authenticator, authenticator_object);

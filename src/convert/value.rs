@@ -1,15 +1,13 @@
 //! Reading JS values with checks: each `Arg` knows the method and the field it is read for,
 //! so a wrong value becomes `authlite: <method>: <field> must be ..., got ...`.
 
-use std::borrow::Cow;
-
 use napi::bindgen_prelude::{
-  FromNapiValue, Function, JsObjectValue, JsValue, KeyCollectionMode, KeyConversion, KeyFilter, Object,
-  Unknown,
+  FromNapiValue, JsObjectValue, JsValue, KeyCollectionMode, KeyConversion, KeyFilter, Object, Unknown,
 };
-use napi::{sys, Env, JsDate, ValueType};
+use napi::{sys, JsDate, ValueType};
 
-use crate::error::{AuthError, AuthResult};
+use super::js::{self, Helpers, Shape};
+use crate::error::{AuthError, AuthResult, Code};
 use crate::model::Extra;
 
 /// Largest integer a JS number holds exactly.
@@ -38,18 +36,38 @@ fn is_nullish(value: &Unknown<'_>) -> bool {
   matches!(value.get_type(), Ok(ValueType::Undefined | ValueType::Null))
 }
 
+/// What a value is read as, in an error message: an argument (`user`) or one of its fields
+/// (`user.email`). Rendered only when there is an error to report.
+#[derive(Clone, Copy)]
+pub struct Name {
+  parent: &'static str,
+  field: Option<&'static str>,
+}
+
+impl std::fmt::Display for Name {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    match self.field {
+      Some(field) => write!(f, "{}.{field}", self.parent),
+      None => f.write_str(self.parent),
+    }
+  }
+}
+
 /// One JS value being read as the argument or field `what` of `method`.
 pub struct Arg<'env> {
   method: &'static str,
-  what: Cow<'static, str>,
+  what: Name,
   value: Unknown<'env>,
 }
 
 impl<'env> Arg<'env> {
-  pub fn new(method: &'static str, what: impl Into<Cow<'static, str>>, value: Unknown<'env>) -> Self {
+  pub fn new(method: &'static str, what: &'static str, value: Unknown<'env>) -> Self {
     Arg {
       method,
-      what: what.into(),
+      what: Name {
+        parent: what,
+        field: None,
+      },
       value,
     }
   }
@@ -158,50 +176,178 @@ impl<'env> Arg<'env> {
     self.cast("a boolean")
   }
 
-  /// A plain object (not null, not an array), to read fields from.
+  /// A plain object (not null, not an array), whose fields are read one at a time.
   pub fn object(self) -> AuthResult<Fields<'env>> {
+    let object = self.plain_object()?;
+    Ok(Fields {
+      method: self.method,
+      what: self.what.parent,
+      object,
+      read: None,
+    })
+  }
+
+  /// A plain object of a known shape, its fields (and with `Shape::has_extra`, the others as
+  /// JSON) read at once by a JS helper.
+  pub fn record(self, shape: Shape) -> AuthResult<Fields<'env>> {
+    let object = self.plain_object()?;
+    let mut fields = Fields {
+      method: self.method,
+      what: self.what.parent,
+      object,
+      read: None,
+    };
+    fields.read = Some(fields.read_all(shape)?);
+    Ok(fields)
+  }
+
+  fn plain_object(&self) -> AuthResult<Object<'env>> {
     if !self.is(ValueType::Object) || self.value.is_array().unwrap_or(false) {
       return Err(self.wrong("an object"));
     }
-    let object: Object<'env> = self.cast("an object")?;
-    Ok(Fields {
-      method: self.method,
-      what: self.what,
-      object,
-    })
+    self.cast("an object")
   }
+}
+
+/// Field values read at once by `Arg::record`.
+struct Read<'env> {
+  keys: &'static [&'static str],
+  values: Vec<Unknown<'env>>,
+  /// The fields without a column, as JSON; `None` when there are none.
+  extra: Option<String>,
 }
 
 /// The fields of one object argument, e.g. `user` of `createUser`.
 pub struct Fields<'env> {
   method: &'static str,
-  what: Cow<'static, str>,
+  what: &'static str,
   object: Object<'env>,
+  read: Option<Read<'env>>,
 }
 
 impl<'env> Fields<'env> {
   /// The error for a failed read of `part` (e.g. `user.role`). When JS threw (a getter, a Proxy
   /// trap), the exception is cleared and its message used, so the rejection is ours and says
   /// what was being read.
-  fn read_failed(&self, part: &str, err: napi::Error) -> AuthError {
+  fn read_failed(&self, part: &dyn std::fmt::Display, err: napi::Error) -> AuthError {
     let thrown = take_pending_exception(self.object.value().env);
-    let cause = thrown.unwrap_or(err.reason);
+    let cause = thrown.and_then(|thrown| text(&thrown)).unwrap_or(err.reason);
     AuthError::invalid(self.method, format!("reading {part} failed: {cause}"))
   }
 
+  fn env(&self) -> sys::napi_env {
+    self.object.value().env
+  }
+
+  /// Runs the JS reader of `shape` over the object.
+  fn read_all(&self, shape: Shape) -> AuthResult<Read<'env>> {
+    let env = self.env();
+    let internal = |err: napi::Error| AuthError::new(Code::Internal, self.method, err.reason);
+    let helpers = Helpers::get(env).map_err(internal)?;
+    let reader = helpers.reader(env, shape).map_err(internal)?;
+    // SAFETY: `env` is the live env of this call; `reader` is a function of it.
+    let array = match unsafe { js::call(env, reader, &[self.object.raw()]) } {
+      Ok(array) => array,
+      Err(err) => return Err(self.reader_threw(helpers, err)),
+    };
+    let keys = shape.keys();
+    let mut values = Vec::with_capacity(keys.len());
+    for index in 0..=keys.len() {
+      let mut value = std::ptr::null_mut();
+      // SAFETY: `array` is the array the reader returned, with `keys.len() + 1` elements.
+      js::check(
+        unsafe { sys::napi_get_element(env, array, index as u32, &mut value) },
+        "cannot read the fields",
+      )
+      .map_err(internal)?;
+      // SAFETY: `value` was just returned by napi for this env.
+      values.push(unsafe { Unknown::from_raw_unchecked(env, value) });
+    }
+    let extra = values.pop().and_then(|json| match json.get_type() {
+      // SAFETY: the type was checked just above.
+      Ok(ValueType::String) => unsafe { json.cast::<String>() }.ok(),
+      _ => None,
+    });
+    Ok(Read { keys, values, extra })
+  }
+
+  /// The error for a reader that threw: a `ReadFailure` says what it was reading.
+  fn reader_threw(&self, helpers: &Helpers, err: napi::Error) -> AuthError {
+    let env = self.env();
+    let Some(thrown) = take_pending_exception(env) else {
+      return AuthError::invalid(
+        self.method,
+        format!("reading {} failed: {}", self.what, err.reason),
+      );
+    };
+    let failure = helpers.read_failure(env).ok().and_then(|class| {
+      let mut is = false;
+      // SAFETY: both values belong to this env.
+      let status = unsafe { sys::napi_instanceof(env, thrown.raw(), class, &mut is) };
+      (status == sys::Status::napi_ok && is).then_some(())?;
+      // SAFETY: `napi_instanceof` said it is an object.
+      let failure: Object<'_> = unsafe { thrown.cast() }.ok()?;
+      let kind: String = failure.get_named_property("kind").ok()?;
+      let key: Option<String> = failure.get_named_property("key").ok()?;
+      let error: Unknown<'_> = failure.get_named_property("error").ok()?;
+      Some((kind, key, text(&error).unwrap_or_default()))
+    });
+    match failure {
+      Some((kind, _, cause)) if kind == "json" => AuthError::invalid(
+        self.method,
+        format!("{} has a field that cannot be stored as JSON: {cause}", self.what),
+      ),
+      Some((_, Some(key), cause)) => AuthError::invalid(
+        self.method,
+        format!("reading {}.{key} failed: {cause}", self.what),
+      ),
+      Some((_, None, cause)) => {
+        AuthError::invalid(self.method, format!("reading {} failed: {cause}", self.what))
+      }
+      None => AuthError::invalid(
+        self.method,
+        format!(
+          "reading {} failed: {}",
+          self.what,
+          text(&thrown).unwrap_or_default()
+        ),
+      ),
+    }
+  }
+
   /// The field `key`, as an `Arg` named `user.key`.
-  pub fn field(&self, key: &str) -> AuthResult<Arg<'env>> {
-    let value = self
-      .object
-      .get_named_property::<Unknown<'env>>(key)
-      .map_err(|err| self.read_failed(&format!("{}.{key}", self.what), err))?;
-    Ok(Arg::new(self.method, format!("{}.{key}", self.what), value))
+  pub fn field(&self, key: &'static str) -> AuthResult<Arg<'env>> {
+    let what = Name {
+      parent: self.what,
+      field: Some(key),
+    };
+    let value = match &self.read {
+      Some(read) => match read.keys.iter().position(|k| *k == key) {
+        Some(index) => read.values[index],
+        None => {
+          return Err(AuthError::new(
+            Code::Internal,
+            self.method,
+            format!("{what} is not a field of this argument"),
+          ))
+        }
+      },
+      None => self
+        .object
+        .get_named_property::<Unknown<'env>>(key)
+        .map_err(|err| self.read_failed(&what, err))?,
+    };
+    Ok(Arg {
+      method: self.method,
+      what,
+      value,
+    })
   }
 
   /// A field that may be absent (`None`), null (`Some(None)`) or set.
   fn optional<T>(
     &self,
-    key: &str,
+    key: &'static str,
     read: impl FnOnce(&Arg<'env>) -> AuthResult<T>,
   ) -> AuthResult<Option<Option<T>>> {
     let arg = self.field(key)?;
@@ -212,39 +358,39 @@ impl<'env> Fields<'env> {
     }
   }
 
-  pub fn key(&self, key: &str) -> AuthResult<String> {
+  pub fn key(&self, key: &'static str) -> AuthResult<String> {
     self.field(key)?.key()
   }
 
-  pub fn date(&self, key: &str) -> AuthResult<i64> {
+  pub fn date(&self, key: &'static str) -> AuthResult<i64> {
     self.field(key)?.date()
   }
 
-  pub fn counter(&self, key: &str) -> AuthResult<i64> {
+  pub fn counter(&self, key: &'static str) -> AuthResult<i64> {
     self.field(key)?.counter()
   }
 
-  pub fn boolean(&self, key: &str) -> AuthResult<bool> {
+  pub fn boolean(&self, key: &'static str) -> AuthResult<bool> {
     self.field(key)?.boolean()
   }
 
   /// A string or null; absent counts as null.
-  pub fn nullable_string(&self, key: &str) -> AuthResult<Option<String>> {
+  pub fn nullable_string(&self, key: &'static str) -> AuthResult<Option<String>> {
     Ok(self.patch_string(key)?.flatten())
   }
 
   /// A string, null, or absent (left unchanged).
-  pub fn patch_string(&self, key: &str) -> AuthResult<Option<Option<String>>> {
+  pub fn patch_string(&self, key: &'static str) -> AuthResult<Option<Option<String>>> {
     self.optional(key, Arg::string)
   }
 
   /// A Date, null, or absent (left unchanged).
-  pub fn patch_date(&self, key: &str) -> AuthResult<Option<Option<i64>>> {
+  pub fn patch_date(&self, key: &'static str) -> AuthResult<Option<Option<i64>>> {
     self.optional(key, Arg::date)
   }
 
   /// A finite number or null; absent counts as null.
-  pub fn nullable_number(&self, key: &str) -> AuthResult<Option<f64>> {
+  pub fn nullable_number(&self, key: &'static str) -> AuthResult<Option<f64>> {
     Ok(self.optional(key, Arg::number)?.flatten())
   }
 
@@ -270,40 +416,14 @@ impl<'env> Fields<'env> {
     Ok(keys)
   }
 
-  /// The own enumerable fields not named in `columns`, as JSON (`JSON.stringify`'s rules: a
-  /// Date becomes its ISO string, `undefined` and functions are left out).
-  ///
-  /// `__proto__` is never copied: as a key it would replace an object's prototype.
-  pub fn extra(&self, env: &Env, columns: &[&str]) -> AuthResult<Extra> {
-    let mut rest = Object::new(env).map_err(|err| self.read_failed(&self.what, err))?;
-    let mut any = false;
-    for name in self.own_keys()? {
-      if columns.contains(&name.as_str()) || name == "__proto__" {
-        continue;
-      }
-      let part = format!("{}.{name}", self.what);
-      let value: Unknown<'_> = self
-        .object
-        .get_named_property(&name)
-        .map_err(|err| self.read_failed(&part, err))?;
-      rest
-        .set_named_property(&name, value)
-        .map_err(|err| self.read_failed(&part, err))?;
-      any = true;
-    }
-    if !any {
+  /// The own enumerable fields without a column of their own (read by `Arg::record`), parsed
+  /// from the JSON `JSON.stringify` made of them (its rules: a Date becomes its ISO string,
+  /// `undefined` and functions are left out). `__proto__` is never among them.
+  pub fn extra(&self) -> AuthResult<Extra> {
+    let Some(json) = self.read.as_ref().and_then(|read| read.extra.as_deref()) else {
       return Ok(Extra::new());
-    }
-    let json = stringify(env, &rest).map_err(|err| {
-      AuthError::invalid(
-        self.method,
-        format!(
-          "{} has a field that cannot be stored as JSON: {}",
-          self.what, err.reason
-        ),
-      )
-    })?;
-    match serde_json::from_str(&json) {
+    };
+    match serde_json::from_str(json) {
       Ok(serde_json::Value::Object(map)) => Ok(map),
       _ => Err(AuthError::invalid(
         self.method,
@@ -313,15 +433,8 @@ impl<'env> Fields<'env> {
   }
 }
 
-/// `JSON.stringify(value)`, run by the JS engine so its rules (toJSON, Dates) apply exactly.
-fn stringify(env: &Env, value: &Object<'_>) -> napi::Result<String> {
-  let json: Object<'_> = env.get_global()?.get_named_property("JSON")?;
-  let stringify: Function<'_, Unknown<'_>, String> = json.get_named_property("stringify")?;
-  stringify.call(value.to_unknown())
-}
-
-/// Clears the JS exception a failed napi call left pending, returning its message.
-fn take_pending_exception(env: sys::napi_env) -> Option<String> {
+/// Clears the JS exception a failed napi call left pending, returning it.
+fn take_pending_exception<'env>(env: sys::napi_env) -> Option<Unknown<'env>> {
   let mut pending = false;
   // SAFETY: `env` is the live env of the current call, on its JS thread.
   if unsafe { sys::napi_is_exception_pending(env, &mut pending) } != sys::Status::napi_ok || !pending {
@@ -333,23 +446,33 @@ fn take_pending_exception(env: sys::napi_env) -> Option<String> {
     return None;
   }
   // SAFETY: `exception` was just returned by napi for this env.
-  let thrown = unsafe { Unknown::from_raw_unchecked(env, exception) };
-  let text = |value: &Unknown<'_>| -> Option<String> {
-    value
+  Some(unsafe { Unknown::from_raw_unchecked(env, exception) })
+}
+
+/// What a thrown value says: an error's `message`, or the value as a string. A value that
+/// throws again while being read says nothing.
+fn text(thrown: &Unknown<'_>) -> Option<String> {
+  let env = thrown.value().env;
+  let as_string = |value: &Unknown<'_>| -> Option<String> {
+    let string = value
       .coerce_to_string()
-      .ok()?
-      .into_utf8()
-      .ok()?
-      .as_str()
       .ok()
-      .map(str::to_string)
+      .and_then(|s| s.into_utf8().ok()?.as_str().ok().map(str::to_string));
+    if string.is_none() {
+      take_pending_exception(env);
+    }
+    string
   };
   if let Ok(ValueType::Object) = thrown.get_type() {
     // SAFETY: the type was checked just above.
     let object: Object<'_> = unsafe { thrown.cast() }.ok()?;
-    if let Ok(message) = object.get_named_property::<Unknown<'_>>("message") {
-      return text(&message);
+    match object.get_named_property::<Unknown<'_>>("message") {
+      Ok(message) => return as_string(&message),
+      Err(_) => {
+        take_pending_exception(env);
+        return None;
+      }
     }
   }
-  text(&thrown)
+  as_string(thrown)
 }
