@@ -11,7 +11,7 @@ import { test } from 'node:test'
 import { setImmediate as tick } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
-import { freshAdapter, inspect } from './helpers.mjs'
+import { freshAdapter, inspect, tempDbPath } from './helpers.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const expires = () => new Date(Date.now() + 86_400_000)
@@ -121,4 +121,43 @@ test('under a steady stream of writes the WAL is checkpointed and starts over: i
   // the writes off so the WAL starts over. Allow for the writes that land meanwhile.
   assert.ok(wal < 48 * 1024 * 1024, `the WAL grew to ${(wal / 1024 / 1024).toFixed(1)} MiB`)
   assert.deepEqual(inspect(a.path, 'SELECT count(*) AS n FROM session'), [{ n: 0 }])
+})
+
+test('writes that come while a checkpoint starts the WAL over wait on the JS thread: in order, the process waits for them, close() finishes them', async () => {
+  const path = tempDbPath()
+  // In a child process, so that "the process waits for them" is the real thing: a held write
+  // at the end of the script must keep Node alive until it lands.
+  const script = `
+    const { openAuthDatabase, SqliteAdapter } = require(process.argv[1])
+    const db = openAuthDatabase({ path: process.argv[2] })
+    const a = SqliteAdapter(db)
+    const expires = new Date(Date.now() + 86400000)
+    ;(async () => {
+      // ~22,000 WAL frames: the WAL starts over two or three times, each time holding writes.
+      for (let i = 0; i < 4000; i++) {
+        // Not awaited in between: the account needs its user, so order matters.
+        await Promise.all([
+          a.createUser({ id: 'u' + i, email: 'u' + i + '@example.com' }),
+          a.linkAccount({ userId: 'u' + i, type: 'oauth', provider: 'github', providerAccountId: String(i) }),
+        ])
+      }
+      const burst = Array.from({ length: 64 }, (_, i) => a.createSession({ sessionToken: 'b' + i, userId: 'u' + i, expires }))
+      db.close()
+      const settled = await Promise.allSettled(burst)
+      const last = a.createSession({ sessionToken: 'after', userId: 'u0', expires }).catch((e) => e.code)
+      console.log(JSON.stringify({ burst: settled.map((s) => s.status), afterClose: await last }))
+    })()
+  `
+  const child = spawn(process.execPath, ['-e', script, root, path], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  child.stdout.on('data', (chunk) => (out += chunk))
+  const [code] = await once(child, 'exit')
+  assert.equal(code, 0)
+  const result = JSON.parse(out)
+  assert.deepEqual(new Set(result.burst), new Set(['fulfilled']))
+  assert.equal(result.afterClose, 'AUTHLITE_CLOSED')
+  assert.deepEqual(inspect(path, 'SELECT (SELECT count(*) FROM user) AS users, (SELECT count(*) FROM account) AS accounts, (SELECT count(*) FROM session) AS sessions'), [
+    { users: 4000, accounts: 4000, sessions: 64 },
+  ])
+  assert.deepEqual(inspect(path, 'PRAGMA integrity_check'), [{ integrity_check: 'ok' }])
 })

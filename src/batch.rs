@@ -30,6 +30,28 @@ struct Pending {
   value: Box<dyn FnOnce(sys::napi_env) -> napi::Result<sys::napi_value>>,
 }
 
+/// Builds a write's result in JS.
+pub type ToJs = Box<dyn FnOnce(sys::napi_env) -> napi::Result<sys::napi_value> + Send>;
+
+/// A held write's work: runs on a connection, returns how to build its result.
+pub type HeldWork = Box<dyn FnOnce(&mut Connection) -> AuthResult<ToJs> + Send>;
+
+/// A promise's napi deferred. It may travel to the writer thread and back, but is settled on
+/// the JS thread only.
+pub struct RawDeferred(pub sys::napi_deferred);
+
+// SAFETY: the pointer is only dereferenced by napi on the JS thread that made it (`reject`, and
+// the settle callbacks napi runs there).
+unsafe impl Send for RawDeferred {}
+
+/// A write held while a checkpoint restarts the WAL (see `held`): its promise is made, its work
+/// not yet run.
+pub struct HeldWrite {
+  pub method: &'static str,
+  pub deferred: RawDeferred,
+  pub work: HeldWork,
+}
+
 /// What the flush microtask shares with the handle.
 struct State {
   /// `None` once the database is closed.
@@ -37,6 +59,8 @@ struct State {
   /// Whether this connection is inside the transaction `BEGIN IMMEDIATE` opened.
   open: bool,
   pending: Vec<Pending>,
+  /// Writes held until a checkpoint is done, oldest first.
+  held: Vec<HeldWrite>,
 }
 
 /// The JS thread's write transaction and the promises waiting for its commit.
@@ -69,6 +93,7 @@ impl Batch {
         conn: Some(conn),
         open: false,
         pending: Vec::new(),
+        held: Vec::new(),
       })),
       busy_timeout,
       scheduler: RefCell::new(None),
@@ -112,6 +137,105 @@ impl Batch {
       ));
     }
     Ok(Begin::Ready)
+  }
+
+  /// Holds a write until `run_held`; returns its promise.
+  pub fn hold<'env, T, F>(&self, env: &'env Env, method: &'static str, work: F) -> AuthResult<Object<'env>>
+  where
+    T: ToNapiValue + Send + 'static,
+    F: FnOnce(&mut Connection) -> AuthResult<T> + Send + 'static,
+  {
+    let (deferred, promise) =
+      create_promise(env).map_err(|e| AuthError::new(Code::Internal, method, e.reason))?;
+    self.state.borrow_mut().held.push(HeldWrite {
+      method,
+      deferred: RawDeferred(deferred),
+      work: Box::new(move |conn| {
+        work(conn).map(|value| Box::new(move |env| unsafe { T::to_napi_value(env, value) }) as ToJs)
+      }),
+    });
+    Ok(promise)
+  }
+
+  /// Takes the held writes (the database is closing).
+  pub fn take_held(&self) -> Vec<HeldWrite> {
+    std::mem::take(&mut self.state.borrow_mut().held)
+  }
+
+  /// Whether writes are held.
+  pub fn has_held(&self) -> bool {
+    !self.state.borrow().held.is_empty()
+  }
+
+  /// Runs the held writes in this thread's transaction, their promises settled by its commit
+  /// like any other write's. Returns them untouched when another connection holds the lock.
+  pub fn run_held(&self, env: &Env) -> Vec<HeldWrite> {
+    let held = std::mem::take(&mut self.state.borrow_mut().held);
+    let Some(first) = held.first() else {
+      return held;
+    };
+    match self.begin(env, first.method) {
+      Ok(Begin::Ready) => {
+        for write in held {
+          let HeldWrite {
+            method,
+            deferred,
+            work,
+          } = write;
+          let raw = deferred.0;
+          if let Err(err) = self.run_raw(env, method, raw, work) {
+            reject(env, deferred, err);
+          }
+        }
+        Vec::new()
+      }
+      Ok(Begin::Busy) => held,
+      Err(err) => {
+        for write in held {
+          reject(
+            env,
+            write.deferred,
+            AuthError::new(err.code, write.method, err.message.clone()),
+          );
+        }
+        Vec::new()
+      }
+    }
+  }
+
+  /// Runs a held write in the open transaction; its promise waits for the commit. A failed
+  /// write returns its error (the caller rejects the promise), having changed nothing.
+  fn run_raw(
+    &self,
+    env: &Env,
+    method: &'static str,
+    deferred: sys::napi_deferred,
+    work: HeldWork,
+  ) -> AuthResult<()> {
+    let mut state = self.state.borrow_mut();
+    let shared = state.conn.clone().ok_or_else(|| AuthError::closed(method))?;
+    let mut conn = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let outcome = work(&mut conn);
+    if conn.is_autocommit() {
+      state.open = false;
+      let pending = std::mem::take(&mut state.pending);
+      drop(conn);
+      drop(state);
+      let err = outcome
+        .as_ref()
+        .err()
+        .cloned()
+        .unwrap_or_else(|| AuthError::new(Code::Database, method, "the transaction was rolled back"));
+      settle(env, pending, Some(&err));
+      return Err(err);
+    }
+    let value = outcome?;
+    state.pending.push(Pending {
+      method,
+      deferred,
+      value,
+    });
+    Ok(())
   }
 
   /// Runs `work` in the open transaction; returns the promise its commit settles. A failed
@@ -247,6 +371,14 @@ fn settle(env: &Env, pending: Vec<Pending>, failure: Option<&AuthError>) {
         unsafe { sys::napi_reject_deferred(raw_env, deferred, v) };
       }
     }
+  }
+}
+
+/// Rejects one promise with `err` as it is. On the JS thread that made the promise.
+pub fn reject(env: &Env, deferred: RawDeferred, err: AuthError) {
+  if let Ok(value) = reject_value(env, err) {
+    // SAFETY: `deferred` is an unsettled deferred of this env (settling consumes it).
+    unsafe { sys::napi_reject_deferred(env.raw(), deferred.0, value) };
   }
 }
 

@@ -13,11 +13,13 @@ extern crate napi_derive;
 pub mod batch;
 pub mod convert;
 pub mod error;
+pub mod held;
 pub mod model;
 pub mod options;
 pub mod store;
 pub mod writer;
 
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
@@ -27,6 +29,7 @@ use rusqlite::Connection;
 use crate::batch::{Batch, Begin};
 use crate::convert::{Arg, SessionAndUser};
 use crate::error::{AuthError, AuthResult};
+use crate::held::{Held, HoldSignal};
 use crate::model::{Account, Authenticator, User};
 use crate::options::Settings;
 use crate::store::connection::{self, Location};
@@ -57,7 +60,9 @@ pub struct DeletedExpired {
 #[napi]
 pub struct AuthDatabase {
   reader: Option<SharedConnection>,
-  batch: Batch,
+  batch: Rc<Batch>,
+  /// Writes waiting for a checkpoint that restarts the WAL (`None` for `:memory:`).
+  held: Option<Held>,
   writer: Writer,
   in_memory: bool,
   hash_session_tokens: bool,
@@ -72,14 +77,15 @@ impl AuthDatabase {
     ts_args_type = "options?: string | AuthDatabaseOptions"
   )]
   pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
-    Self::open(options::parse(options).map_err(|e| e.into_napi(&env))?).map_err(|e| e.into_napi(&env))
+    Self::open(&env, options::parse(options).map_err(|e| e.into_napi(&env))?).map_err(|e| e.into_napi(&env))
   }
 
-  fn open(settings: Settings) -> AuthResult<Self> {
+  fn open(env: &Env, settings: Settings) -> AuthResult<Self> {
     let mut write_conn = connection::open(&settings.location, settings.busy_timeout)?;
     migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
     let write_conn = Arc::new(Mutex::new(write_conn));
-    let writer = Writer::start(Arc::clone(&write_conn))?;
+    let hold = Arc::new(HoldSignal::default());
+    let writer = Writer::start(Arc::clone(&write_conn), Arc::clone(&hold))?;
     // `:memory:` is private to its connection, so the JS thread shares the writer's.
     let js_conn = match &settings.location {
       Location::Memory => write_conn,
@@ -108,9 +114,19 @@ impl AuthDatabase {
         Arc::new(Mutex::new(conn))
       }
     };
+    let in_memory = settings.location == Location::Memory;
+    let batch = Rc::new(Batch::new(Arc::clone(&js_conn), settings.busy_timeout));
+    let held = if in_memory {
+      None
+    } else {
+      let held = Held::new(env, Rc::clone(&batch), writer.handle(), hold)
+        .map_err(|err| AuthError::new(crate::error::Code::Internal, "open", err.reason))?;
+      Some(held)
+    };
     Ok(AuthDatabase {
-      in_memory: settings.location == Location::Memory,
-      batch: Batch::new(Arc::clone(&js_conn), settings.busy_timeout),
+      in_memory,
+      held,
+      batch,
       reader: Some(js_conn),
       writer,
       hash_session_tokens: settings.hash_session_tokens,
@@ -172,6 +188,11 @@ impl AuthDatabase {
       // `:memory:` has one connection: the writer thread would run inside this thread's
       // transaction, so everything stays here.
       if (inline || self.in_memory) && self.writer.idle() {
+        if let Some(held) = self.held.as_ref().filter(|held| held.active()) {
+          let promise = self.batch.hold(env, method, move |conn| work(conn, input))?;
+          held.held_one(env);
+          return Ok(promise);
+        }
         if let Begin::Ready = self.batch.begin(env, method)? {
           return self.batch.run(env, method, move |conn| work(conn, input));
         }
@@ -545,6 +566,9 @@ impl AuthDatabase {
   pub fn close(&mut self, env: Env) {
     self.batch.flush(&env);
     self.batch.detach();
+    if let Some(held) = &self.held {
+      held.close(&env);
+    }
     if let Some(reader) = self.reader.take() {
       let mut conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
       let _ = conn.wal_hook(None::<fn(&mut rusqlite::hooks::Wal, std::ffi::c_int) -> rusqlite::Result<()>>);

@@ -16,17 +16,18 @@ use napi::Env;
 use rusqlite::Connection;
 
 use crate::error::{AuthError, AuthResult, Code};
+use crate::held::HoldSignal;
 
 /// What the writer thread runs: a write, which runs in the transaction shared with the other
 /// writes queued at the time and settles its promise once that transaction ends, or a
 /// checkpoint, which runs outside any transaction.
-enum Job {
+pub enum Job {
   Write(Box<dyn FnOnce(&mut Connection) -> Settle + Send>),
   Checkpoint(Box<dyn FnOnce(&mut Connection) + Send>),
 }
 
 /// Settles a write's promise, given how its transaction ended (`Some` if it rolled back).
-type Settle = Box<dyn FnOnce(Option<&AuthError>) + Send>;
+pub type Settle = Box<dyn FnOnce(Option<&AuthError>) + Send>;
 
 /// At most this many queued writes share one transaction.
 const MAX_BATCH: usize = 1024;
@@ -47,9 +48,8 @@ pub struct Writer {
 pub struct Checkpoints {
   queue: Mutex<Option<Sender<Job>>>,
   pending: AtomicBool,
-  /// The writer's count of queued writes: a checkpoint that holds writes off counts as one,
-  /// so the writes that come while it runs queue behind it instead of running on the JS thread.
-  queued: Arc<AtomicUsize>,
+  /// Raised while a checkpoint holds writes off (they wait on the JS thread, see `held`).
+  hold: Arc<HoldSignal>,
 }
 
 impl Checkpoints {
@@ -58,9 +58,9 @@ impl Checkpoints {
   /// Usually it runs beside the JS thread's writes, which go on meanwhile: the event loop
   /// never waits for the fsync. But the WAL starts over only when a write begins with every
   /// frame copied back, which under a steady stream of writes never happens, so past a size
-  /// (`hold_writes`) the checkpoint holds new writes off: they queue behind it (the event loop
-  /// still does not wait), the first of them starts the WAL over, and the JS thread takes over
-  /// again.
+  /// (`hold_writes`) the checkpoint holds new writes off: they wait on the JS thread (the event
+  /// loop does not), and once it is done the JS thread runs them, the first starting the WAL
+  /// over.
   pub fn request(self: &Arc<Self>, hold_writes: bool) {
     if self.pending.swap(true, Ordering::AcqRel) {
       return;
@@ -71,11 +71,11 @@ impl Checkpoints {
       let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
       me.pending.store(false, Ordering::Release);
       if hold_writes {
-        me.queued.fetch_sub(1, Ordering::AcqRel);
+        me.hold.end();
       }
     }));
     if hold_writes {
-      self.queued.fetch_add(1, Ordering::AcqRel);
+      self.hold.begin();
     }
     let sent = match self.queue.lock() {
       Ok(queue) => queue.as_ref().map(|q| q.send(job).is_ok()).unwrap_or(false),
@@ -83,7 +83,7 @@ impl Checkpoints {
     };
     if !sent {
       if hold_writes {
-        self.queued.fetch_sub(1, Ordering::AcqRel);
+        self.hold.end();
       }
       self.pending.store(false, Ordering::Release);
     }
@@ -92,7 +92,7 @@ impl Checkpoints {
 
 /// The writer thread's loop: takes every job queued so far, runs the writes among them in one
 /// transaction (one commit for all), checkpoints outside it, then settles the writes.
-fn run(conn: &SharedConnection, jobs: &Receiver<Job>) {
+fn run(conn: &SharedConnection, jobs: &Receiver<Job>, queued: &AtomicUsize) {
   while let Ok(first) = jobs.recv() {
     let mut batch = vec![first];
     while batch.len() < MAX_BATCH {
@@ -104,6 +104,7 @@ fn run(conn: &SharedConnection, jobs: &Receiver<Job>) {
     // A poisoned lock only means an earlier job panicked; the connection is still usable.
     let mut guard = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut open = Transaction::default();
+    let mut writes = 0;
     for job in batch {
       match job {
         Job::Checkpoint(checkpoint) => {
@@ -111,6 +112,7 @@ fn run(conn: &SharedConnection, jobs: &Receiver<Job>) {
           checkpoint(&mut guard);
         }
         Job::Write(write) => {
+          writes += 1;
           open.begin(&guard);
           let settle = write(&mut guard);
           open.add(&guard, settle);
@@ -118,6 +120,7 @@ fn run(conn: &SharedConnection, jobs: &Receiver<Job>) {
       }
     }
     open.end(&guard);
+    queued.fetch_sub(writes, Ordering::AcqRel);
   }
 }
 
@@ -167,13 +170,65 @@ impl Transaction {
   }
 }
 
+/// Queues jobs on the writer thread. Dropped before the thread is stopped, or it never stops.
+#[derive(Clone)]
+pub struct WriterQueue {
+  queue: Sender<Job>,
+  queued: Arc<AtomicUsize>,
+}
+
+impl WriterQueue {
+  /// Queues a job; gives it back if the thread has stopped.
+  pub fn send(&self, job: Job) -> Result<(), Job> {
+    self.queued.fetch_add(1, Ordering::AcqRel);
+    self.queue.send(job).map_err(|err| {
+      self.queued.fetch_sub(1, Ordering::AcqRel);
+      err.0
+    })
+  }
+}
+
+/// A write as a job for the writer thread (or `run_here`), and the promise it settles. A panic
+/// in `work` rejects the promise with an `AUTHLITE_INTERNAL` error instead of taking Node down.
+pub fn job<'env, T, F>(env: &'env Env, method: &'static str, work: F) -> AuthResult<(Job, Object<'env>)>
+where
+  T: ToNapiValue + Send + 'static,
+  F: FnOnce(&mut Connection) -> AuthResult<T> + Send + 'static,
+{
+  let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
+  let (deferred, promise) = env.create_deferred().map_err(internal)?;
+  let job = Job::Write(Box::new(move |conn| {
+    let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
+      Err(AuthError::new(
+        Code::Internal,
+        method,
+        "panicked; please report this bug",
+      ))
+    });
+    Box::new(move |rolled_back: Option<&AuthError>| {
+      let outcome = match (outcome, rolled_back) {
+        (Ok(_), Some(err)) => Err(AuthError::new(
+          err.code,
+          method,
+          format!("the write was rolled back: {}", err.message),
+        )),
+        (outcome, _) => outcome,
+      };
+      deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
+    }) as Settle
+  }));
+  Ok((job, promise))
+}
+
 impl Writer {
   /// Starts the thread that runs writes on `conn`.
-  pub fn start(conn: SharedConnection) -> AuthResult<Self> {
+  pub fn start(conn: SharedConnection, hold: Arc<HoldSignal>) -> AuthResult<Self> {
     let (queue, jobs) = channel::<Job>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&queued);
     let thread = std::thread::Builder::new()
       .name("authlite-writer".into())
-      .spawn(move || run(&conn, &jobs))
+      .spawn(move || run(&conn, &jobs, &counter))
       .map_err(|err| {
         AuthError::new(
           Code::Database,
@@ -181,12 +236,11 @@ impl Writer {
           format!("cannot start the writer thread: {err}"),
         )
       })?;
-    let queued = Arc::new(AtomicUsize::new(0));
     Ok(Writer {
       checkpoints: Arc::new(Checkpoints {
         queue: Mutex::new(Some(queue.clone())),
         pending: AtomicBool::new(false),
-        queued: Arc::clone(&queued),
+        hold,
       }),
       queue: Some(queue),
       thread: Some(thread),
@@ -211,37 +265,25 @@ impl Writer {
     T: ToNapiValue + Send + 'static,
     F: FnOnce(&mut Connection) -> AuthResult<T> + Send + 'static,
   {
-    let queue = self.queue.as_ref().ok_or_else(|| AuthError::closed(method))?;
-    let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
-    let (deferred, promise) = env.create_deferred().map_err(internal)?;
-    let queued = Arc::clone(&self.queued);
-    let job = Job::Write(Box::new(move |conn| {
-      let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
-        Err(AuthError::new(
-          Code::Internal,
-          method,
-          "panicked; please report this bug",
-        ))
-      });
-      Box::new(move |rolled_back: Option<&AuthError>| {
-        let outcome = match (outcome, rolled_back) {
-          (Ok(_), Some(err)) => Err(AuthError::new(
-            err.code,
-            method,
-            format!("the write was rolled back: {}", err.message),
-          )),
-          (outcome, _) => outcome,
-        };
-        queued.fetch_sub(1, Ordering::AcqRel);
-        deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
-      }) as Settle
-    }));
-    self.queued.fetch_add(1, Ordering::AcqRel);
-    queue.send(job).map_err(|_| {
-      self.queued.fetch_sub(1, Ordering::AcqRel);
-      AuthError::closed(method)
-    })?;
+    let (job, promise) = job(env, method, work)?;
+    self.send(job).map_err(|_| AuthError::closed(method))?;
     Ok(promise)
+  }
+
+  /// Queues a job made by `job`; gives it back if the thread has stopped.
+  pub fn send(&self, job: Job) -> Result<(), Job> {
+    match self.handle() {
+      Some(handle) => handle.send(job),
+      None => Err(job),
+    }
+  }
+
+  /// A handle that queues jobs here, until `close`.
+  pub fn handle(&self) -> Option<WriterQueue> {
+    self.queue.as_ref().map(|queue| WriterQueue {
+      queue: queue.clone(),
+      queued: Arc::clone(&self.queued),
+    })
   }
 
   /// Waits for every queued write to finish, then stops the thread.
