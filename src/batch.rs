@@ -61,6 +61,11 @@ struct State {
   pending: Vec<Pending>,
   /// Writes held until a checkpoint is done, oldest first.
   held: Vec<HeldWrite>,
+  /// Whether a write already ran in this turn of the event loop (the next one opens the
+  /// shared transaction).
+  wrote: bool,
+  /// Whether the end-of-turn microtask is queued.
+  scheduled: bool,
 }
 
 /// The JS thread's write transaction and the promises waiting for its commit.
@@ -75,6 +80,14 @@ pub struct Batch {
 struct Scheduler {
   queue_microtask: FunctionRef<Unknown<'static>, ()>,
   flush: FunctionRef<(), ()>,
+}
+
+/// How a write went on the JS thread.
+pub enum Wrote<'env> {
+  /// It ran (or failed, having changed nothing): its promise.
+  Done(Object<'env>),
+  /// Another connection holds the write lock: nothing ran.
+  Busy,
 }
 
 /// Whether a write could start here, or must go to the writer thread.
@@ -94,10 +107,77 @@ impl Batch {
         open: false,
         pending: Vec::new(),
         held: Vec::new(),
+        wrote: false,
+        scheduled: false,
       })),
       busy_timeout,
       scheduler: RefCell::new(None),
     }
+  }
+
+  /// Runs a write here unless another connection holds the lock. The first write of a turn
+  /// of the event loop runs on its own and commits as it runs, like a lone write in any
+  /// adapter; the ones after it in the same turn share one transaction, committed by a
+  /// microtask before their promises resolve. At one caller that saves a `BEGIN` and a
+  /// `COMMIT` per write; at many, all but the first share one commit.
+  pub fn write<'env, T>(
+    &self,
+    env: &'env Env,
+    method: &'static str,
+    work: impl FnOnce(&mut Connection) -> AuthResult<T>,
+  ) -> AuthResult<Wrote<'env>>
+  where
+    T: ToNapiValue + 'static,
+  {
+    let (open, wrote) = {
+      let state = self.state.borrow();
+      (state.open, state.wrote)
+    };
+    if open || wrote {
+      return match self.begin(env, method)? {
+        Begin::Ready => self.run(env, method, work).map(Wrote::Done),
+        Begin::Busy => Ok(Wrote::Busy),
+      };
+    }
+    let outcome = {
+      let shared = self
+        .state
+        .borrow()
+        .conn
+        .clone()
+        .ok_or_else(|| AuthError::closed(method))?;
+      let mut conn = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+      let db = AuthError::db(method);
+      conn.busy_timeout(Duration::ZERO).map_err(&db)?;
+      let outcome = work(&mut conn);
+      conn.busy_timeout(self.busy_timeout).map_err(&db)?;
+      outcome
+    };
+    let value = match outcome {
+      Err(err) if err.busy => return Ok(Wrote::Busy),
+      outcome => outcome?,
+    };
+    // Committed. The next write of this turn opens a transaction, unless the end-of-turn
+    // microtask cannot be queued: then each write stays on its own.
+    if self.schedule_once(env).is_ok() {
+      self.state.borrow_mut().wrote = true;
+    }
+    let internal = |e: napi::Error| AuthError::new(Code::Internal, method, e.reason);
+    let (deferred, promise) = create_promise(env).map_err(internal)?;
+    // SAFETY: on the JS thread, settling the promise just made.
+    let js = unsafe { T::to_napi_value(env.raw(), value) }.map_err(internal)?;
+    unsafe { sys::napi_resolve_deferred(env.raw(), deferred, js) };
+    Ok(Wrote::Done(promise))
+  }
+
+  /// Queues the end-of-turn microtask unless it is queued.
+  fn schedule_once(&self, env: &Env) -> napi::Result<()> {
+    if self.state.borrow().scheduled {
+      return Ok(());
+    }
+    self.schedule_flush(env)?;
+    self.state.borrow_mut().scheduled = true;
+    Ok(())
   }
 
   /// Opens the transaction unless it is open, without waiting for a lock.
@@ -122,7 +202,7 @@ impl Batch {
         Err(err) => return Err(db(err)),
       }
     }
-    if let Err(err) = self.schedule_flush(env) {
+    if let Err(err) = self.schedule_once(env) {
       let state = self.state.borrow();
       if let Some(conn) = &state.conn {
         let conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -314,6 +394,8 @@ impl Batch {
 fn flush(env: &Env, state: &Rc<RefCell<State>>) {
   let (pending, committed) = {
     let mut state = state.borrow_mut();
+    state.wrote = false;
+    state.scheduled = false;
     if !state.open {
       return;
     }

@@ -44,6 +44,8 @@ pub struct AuthError {
   pub code: Code,
   pub method: &'static str,
   pub message: String,
+  /// SQLite said another connection holds the lock (the write may be retried elsewhere).
+  pub busy: bool,
 }
 
 /// Result of an authlite operation.
@@ -55,6 +57,7 @@ impl AuthError {
       code,
       method,
       message: message.into(),
+      busy: false,
     }
   }
 
@@ -87,12 +90,24 @@ impl AuthError {
         _ => {}
       }
     }
-    Self::new(Code::Database, method, err.to_string())
+    Self::database(method, &err)
   }
 
   /// The SQLite error of a statement that cannot violate a constraint.
   pub fn db(method: &'static str) -> impl Fn(rusqlite::Error) -> Self {
-    move |err| Self::new(Code::Database, method, err.to_string())
+    move |err| Self::database(method, &err)
+  }
+
+  fn database(method: &'static str, err: &rusqlite::Error) -> Self {
+    let busy = matches!(
+      err,
+      rusqlite::Error::SqliteFailure(e, _)
+        if e.code == rusqlite::ErrorCode::DatabaseBusy || e.code == rusqlite::ErrorCode::DatabaseLocked
+    );
+    AuthError {
+      busy,
+      ..Self::new(Code::Database, method, err.to_string())
+    }
   }
 
   /// Builds the JS `Error` (message and `code`) as a `napi::Error` that napi throws or rejects

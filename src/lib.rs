@@ -26,7 +26,7 @@ use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
-use crate::batch::{Batch, Begin};
+use crate::batch::{Batch, Wrote};
 use crate::convert::{Arg, SessionAndUser};
 use crate::error::{AuthError, AuthResult};
 use crate::held::{Held, HoldSignal};
@@ -161,7 +161,7 @@ impl AuthDatabase {
   where
     I: Send + 'static,
     T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
-    F: FnOnce(&mut Connection, I) -> AuthResult<T> + Send + 'static,
+    F: Fn(&mut Connection, &I) -> AuthResult<T> + Send + 'static,
   {
     self.write_where(env, method, true, prepare, work)
   }
@@ -178,7 +178,7 @@ impl AuthDatabase {
   where
     I: Send + 'static,
     T: napi::bindgen_prelude::ToNapiValue + Send + 'static,
-    F: FnOnce(&mut Connection, I) -> AuthResult<T> + Send + 'static,
+    F: Fn(&mut Connection, &I) -> AuthResult<T> + Send + 'static,
   {
     let run = || {
       if self.reader.is_none() {
@@ -189,15 +189,15 @@ impl AuthDatabase {
       // transaction, so everything stays here.
       if (inline || self.in_memory) && self.writer.idle() {
         if let Some(held) = self.held.as_ref().filter(|held| held.active()) {
-          let promise = self.batch.hold(env, method, move |conn| work(conn, input))?;
+          let promise = self.batch.hold(env, method, move |conn| work(conn, &input))?;
           held.held_one(env);
           return Ok(promise);
         }
-        if let Begin::Ready = self.batch.begin(env, method)? {
-          return self.batch.run(env, method, move |conn| work(conn, input));
+        if let Wrote::Done(promise) = self.batch.write(env, method, |conn| work(conn, &input))? {
+          return Ok(promise);
         }
       }
-      self.writer.submit(env, method, move |conn| work(conn, input))
+      self.writer.submit(env, method, move |conn| work(conn, &input))
     };
     run().map_err(|err| err.into_napi(env))
   }
@@ -531,7 +531,7 @@ impl AuthDatabase {
       ))
     };
     self.write(env, METHOD, input, |conn, (id, counter)| {
-      authenticators::update_counter(conn, &id, counter)
+      authenticators::update_counter(conn, id, *counter)
     })
   }
 

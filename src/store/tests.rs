@@ -126,7 +126,7 @@ fn users_round_trip_with_extra_fields() {
     extra,
     ..Default::default()
   };
-  let updated = users::update(&mut conn, patch).expect("update");
+  let updated = users::update(&mut conn, &patch).expect("update");
   assert_eq!(updated.name.as_deref(), Some("Alice"));
   assert_eq!(updated.email_verified, None);
   assert_eq!(updated.extra["role"], json!("editor"));
@@ -154,12 +154,12 @@ fn duplicate_email_and_missing_user_are_reported() {
     ..Default::default()
   };
   assert_eq!(
-    users::update(&mut conn, patch).expect_err("taken").code,
+    users::update(&mut conn, &patch).expect_err("taken").code,
     Code::Conflict
   );
   let missing = users::update(
     &mut conn,
-    UserPatch {
+    &UserPatch {
       id: "zz".into(),
       ..Default::default()
     },
@@ -550,7 +550,7 @@ fn lean_tables_keep_every_column_index_trigger_and_row_of_another_tools_schema()
   assert_eq!(err.code, Code::NotFound);
   users::update(
     &mut conn,
-    UserPatch {
+    &UserPatch {
       id: "d1".into(),
       name: Some(Some("Renamed".into())),
       ..Default::default()

@@ -112,25 +112,25 @@ pub fn get_by_account(
 }
 
 /// Applies `patch` to the stored user and returns the result; a missing user is an error.
-pub fn update(conn: &mut Connection, patch: UserPatch) -> AuthResult<User> {
+pub fn update(conn: &mut Connection, patch: &UserPatch) -> AuthResult<User> {
   const METHOD: &str = "updateUser";
   let tx = conn.savepoint().map_err(AuthError::db(METHOD))?;
   let mut user = get(&tx, &patch.id)
     .map_err(|e| AuthError { method: METHOD, ..e })?
     .ok_or_else(|| AuthError::not_found(METHOD, format!("no user has id {:?}", patch.id)))?;
-  if let Some(name) = patch.name {
-    user.name = name;
+  if let Some(name) = &patch.name {
+    user.name = name.clone();
   }
-  if let Some(email) = patch.email {
-    user.email = email;
+  if let Some(email) = &patch.email {
+    user.email = email.clone();
   }
   if let Some(email_verified) = patch.email_verified {
     user.email_verified = email_verified;
   }
-  if let Some(image) = patch.image {
-    user.image = image;
+  if let Some(image) = &patch.image {
+    user.image = image.clone();
   }
-  user.extra.extend(patch.extra);
+  user.extra.extend(patch.extra.clone());
   execute_with_user(
     &tx,
     r#"UPDATE "user" SET "name" = ?2, "email" = ?3, "emailVerified" = ?4, "image" = ?5,
