@@ -214,7 +214,7 @@ impl AuthDatabase {
       env,
       "createUser",
       || convert::user(user),
-      |conn, user| users::create(conn, &user),
+      |conn, user| users::create(conn, user),
     )
   }
 
@@ -275,7 +275,7 @@ impl AuthDatabase {
   )]
   pub fn delete_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
     let id = || Arg::new("deleteUser", "userId", user_id).key();
-    self.write(env, "deleteUser", id, |conn, id| users::delete(conn, &id))
+    self.write(env, "deleteUser", id, |conn, id| users::delete(conn, id))
   }
 
   /// Links a provider account to a user. Provider-specific fields are kept.
@@ -289,7 +289,7 @@ impl AuthDatabase {
       env,
       "linkAccount",
       || convert::account(account),
-      |conn, account| accounts::link(conn, &account),
+      |conn, account| accounts::link(conn, account),
     )
   }
 
@@ -302,7 +302,7 @@ impl AuthDatabase {
   pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
     let key = || convert::account_key("unlinkAccount", account);
     self.write(env, "unlinkAccount", key, |conn, (provider, id)| {
-      accounts::unlink(conn, &provider, &id)
+      accounts::unlink(conn, provider, id)
     })
   }
 
@@ -337,7 +337,7 @@ impl AuthDatabase {
       env,
       "createSession",
       || convert::session(session),
-      move |conn, s| sessions::create(conn, &s, hashed),
+      move |conn, s| sessions::create(conn, s, hashed),
     )
   }
 
@@ -398,7 +398,7 @@ impl AuthDatabase {
     let hashed = self.hash_session_tokens;
     let patch = || convert::session_patch(session);
     self.write(env, "updateSession", patch, move |conn, patch| {
-      sessions::update(conn, &patch, hashed)
+      sessions::update(conn, patch, hashed)
     })
   }
 
@@ -416,7 +416,7 @@ impl AuthDatabase {
     let hashed = self.hash_session_tokens;
     let token = || Arg::new("deleteSession", "sessionToken", session_token).key();
     self.write(env, "deleteSession", token, move |conn, token| {
-      sessions::delete(conn, &token, hashed)
+      sessions::delete(conn, token, hashed)
     })
   }
 
@@ -433,7 +433,7 @@ impl AuthDatabase {
   ) -> napi::Result<Object<'env>> {
     let token = || convert::verification_token(token);
     self.write(env, "createVerificationToken", token, |conn, token| {
-      verification_tokens::create(conn, &token)
+      verification_tokens::create(conn, token)
     })
   }
 
@@ -451,7 +451,7 @@ impl AuthDatabase {
   ) -> napi::Result<Object<'env>> {
     let key = || convert::verification_token_key(params);
     self.write(env, "useVerificationToken", key, |conn, (identifier, token)| {
-      verification_tokens::use_token(conn, &identifier, &token)
+      verification_tokens::use_token(conn, identifier, token)
     })
   }
 
@@ -468,7 +468,7 @@ impl AuthDatabase {
   ) -> napi::Result<Object<'env>> {
     let input = || convert::authenticator(authenticator);
     self.write(env, "createAuthenticator", input, |conn, a| {
-      authenticators::create(conn, &a)
+      authenticators::create(conn, a)
     })
   }
 
