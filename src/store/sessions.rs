@@ -105,26 +105,41 @@ pub fn get_session_and_user(
 /// that as signed out).
 pub fn update(conn: &Connection, patch: &SessionPatch, hashed: bool) -> AuthResult<Option<Session>> {
   const METHOD: &str = "updateSession";
-  conn
-    .prepare_cached(
-      r#"UPDATE "session" SET "userId" = coalesce(?2, "userId"), "expires" = coalesce(?3, "expires")
-         WHERE "sessionToken" = ?1 RETURNING "userId", "expires""#,
-    )
-    .and_then(|mut stmt| {
-      stmt
-        .query_row(
-          params![key(&patch.session_token, hashed), patch.user_id, patch.expires],
-          |row| {
-            Ok(Session {
-              session_token: patch.session_token.clone(),
-              user_id: row.get(0)?,
-              expires: row.get(1)?,
-            })
-          },
-        )
-        .optional()
+  // Only the given columns are set: setting `userId`, even to its own value, would rewrite the
+  // session's entry in the userId index too, and Auth.js usually passes `expires` alone.
+  let token = key(&patch.session_token, hashed);
+  let read = |row: &rusqlite::Row<'_>| {
+    Ok(Session {
+      session_token: patch.session_token.clone(),
+      user_id: row.get(0)?,
+      expires: row.get(1)?,
     })
-    .map_err(|err| AuthError::from_sqlite(METHOD, err, "conflicting session"))
+  };
+  let run = |sql: &str, params: &[&dyn rusqlite::ToSql]| {
+    conn
+      .prepare_cached(sql)
+      .and_then(|mut stmt| stmt.query_row(params, read).optional())
+  };
+  match (&patch.user_id, patch.expires) {
+    (None, Some(expires)) => run(
+      r#"UPDATE "session" SET "expires" = ?2 WHERE "sessionToken" = ?1 RETURNING "userId", "expires""#,
+      params![token, expires],
+    ),
+    (Some(user_id), None) => run(
+      r#"UPDATE "session" SET "userId" = ?2 WHERE "sessionToken" = ?1 RETURNING "userId", "expires""#,
+      params![token, user_id],
+    ),
+    (Some(user_id), Some(expires)) => run(
+      r#"UPDATE "session" SET "userId" = ?2, "expires" = ?3 WHERE "sessionToken" = ?1
+         RETURNING "userId", "expires""#,
+      params![token, user_id, expires],
+    ),
+    (None, None) => run(
+      r#"SELECT "userId", "expires" FROM "session" WHERE "sessionToken" = ?1"#,
+      params![token],
+    ),
+  }
+  .map_err(|err| AuthError::from_sqlite(METHOD, err, "conflicting session"))
 }
 
 /// Deletes a session; returns it, or `None` when it was already gone.

@@ -299,11 +299,67 @@ fn sessions_update_and_delete() {
     .expect("update")
     .expect("exists");
   assert_eq!(updated.expires, 1_900_000_000_000);
+  // Each combination of given fields sets exactly those.
+  users::create(&conn, &user("u2", "b@example.com")).expect("create");
+  let moved = SessionPatch {
+    session_token: "t".into(),
+    user_id: Some("u2".into()),
+    expires: None,
+  };
+  let moved = sessions::update(&conn, &moved, false)
+    .expect("update")
+    .expect("exists");
+  assert_eq!((moved.user_id.as_str(), moved.expires), ("u2", 1_900_000_000_000));
+  let both = SessionPatch {
+    session_token: "t".into(),
+    user_id: Some("u1".into()),
+    expires: Some(1_800_000_000_000),
+  };
+  let updated = sessions::update(&conn, &both, false)
+    .expect("update")
+    .expect("exists");
+  assert_eq!(
+    (updated.user_id.as_str(), updated.expires),
+    ("u1", 1_800_000_000_000)
+  );
+  let neither = SessionPatch {
+    session_token: "t".into(),
+    user_id: None,
+    expires: None,
+  };
+  assert_eq!(
+    sessions::update(&conn, &neither, false).expect("read"),
+    Some(updated.clone())
+  );
+  let unknown_user = SessionPatch {
+    session_token: "t".into(),
+    user_id: Some("nobody".into()),
+    expires: None,
+  };
+  assert_eq!(
+    sessions::update(&conn, &unknown_user, false)
+      .expect_err("no such user")
+      .code,
+    Code::NotFound
+  );
   let gone = SessionPatch {
     session_token: "nope".into(),
     ..patch
   };
   assert_eq!(sessions::update(&conn, &gone, false).expect("missing"), None);
+  assert_eq!(
+    sessions::update(
+      &conn,
+      &SessionPatch {
+        session_token: "nope".into(),
+        user_id: None,
+        expires: None
+      },
+      false
+    )
+    .expect("missing"),
+    None
+  );
   assert_eq!(
     sessions::delete(&conn, "t", false).expect("delete"),
     Some(updated)
