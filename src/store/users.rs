@@ -121,6 +121,9 @@ pub fn update(conn: &mut Connection, patch: &UserPatch) -> AuthResult<User> {
   if let Some(name) = &patch.name {
     user.name = name.clone();
   }
+  // The email has a unique index: set it only when it changes, or every update rewrites the
+  // user's index entry too.
+  let email_changes = patch.email.as_ref().is_some_and(|email| *email != user.email);
   if let Some(email) = &patch.email {
     user.email = email.clone();
   }
@@ -131,13 +134,16 @@ pub fn update(conn: &mut Connection, patch: &UserPatch) -> AuthResult<User> {
     user.image = image.clone();
   }
   user.extra.extend(patch.extra.clone());
-  execute_with_user(
-    &tx,
+  let sql = if email_changes {
     r#"UPDATE "user" SET "name" = ?2, "email" = ?3, "emailVerified" = ?4, "image" = ?5,
-       "authlite_extra" = ?6 WHERE "id" = ?1"#,
-    &user,
-  )
-  .map_err(|err| AuthError::from_sqlite(METHOD, err, &email_taken(&user.email)))?;
+       "authlite_extra" = ?6 WHERE "id" = ?1"#
+  } else {
+    // ?3 unused: SQLite numbers parameters up to the highest, so the same six still bind.
+    r#"UPDATE "user" SET "name" = ?2, "emailVerified" = ?4, "image" = ?5,
+       "authlite_extra" = ?6 WHERE "id" = ?1"#
+  };
+  execute_with_user(&tx, sql, &user)
+    .map_err(|err| AuthError::from_sqlite(METHOD, err, &email_taken(&user.email)))?;
   tx.commit().map_err(AuthError::db(METHOD))?;
   Ok(user)
 }
