@@ -81,7 +81,8 @@ function SqliteAdapter(databaseOrOptions) {
     updateUser: async (user) => db.updateUser(user),
     deleteUser: async (userId) => db.deleteUser(userId),
     linkAccount: async (account) => db.linkAccount(account),
-    unlinkAccount: async (account) => db.unlinkAccount(account),
+    // Auth.js types it `AdapterAccount | undefined`; the native handle says `null` for none.
+    unlinkAccount: async (account) => (await db.unlinkAccount(account)) ?? undefined,
     createSession: async (session) => db.createSession(session),
     getSessionAndUser: async (sessionToken) => db.getSessionAndUserWith(sessionToken, sessionAndUser),
     updateSession: async (session) => db.updateSession(session),

@@ -106,6 +106,7 @@ export interface SqliteAdapterMethods {
   updateUser(user: AdapterUserPatch): Promise<AdapterUser>
   deleteUser(userId: string): Promise<AdapterUser | null>
   linkAccount(account: AdapterAccount): Promise<AdapterAccount>
+  /** Resolves to the unlinked account, or `undefined` when there was none (Auth.js's type). */
   unlinkAccount(account: AccountKey): Promise<AdapterAccount | undefined>
   createSession(session: AdapterSession): Promise<AdapterSession>
   getSessionAndUser(sessionToken: string): Promise<{ session: AdapterSession; user: AdapterUser } | null>

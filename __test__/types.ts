@@ -4,7 +4,16 @@
 import { Auth, type AuthConfig } from '@auth/core'
 import type { Adapter } from '@auth/core/adapters'
 
-import { SqliteAdapter, openAuthDatabase, type AdapterUser, type AuthDatabase, type DeletedExpired } from '../index.js'
+import {
+  SqliteAdapter,
+  openAuthDatabase,
+  type AdapterAccount,
+  type AdapterSession,
+  type AdapterUser,
+  type AuthDatabase,
+  type DeletedExpired,
+  type SqliteAdapterMethods,
+} from '../index.js'
 
 const fromOptions: Adapter = SqliteAdapter({ path: './auth.db', hashSessionTokens: true, busyTimeoutMs: 2000 })
 const fromPath: Adapter = SqliteAdapter('./auth.db')
@@ -31,6 +40,19 @@ export async function reads(): Promise<void> {
   const expires: Date | undefined = found?.session.expires
   void [role, expires]
 }
+
+// Exact result types of the methods that can find nothing (types-truth.test.mjs checks the
+// same declarations against what they resolve to at run time).
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+type Result<M extends keyof SqliteAdapterMethods> = Awaited<ReturnType<SqliteAdapterMethods[M]>>
+const exact = <T extends true>(): T | undefined => undefined
+exact<Equal<Result<'unlinkAccount'>, AdapterAccount | undefined>>()
+exact<Equal<Result<'getAccount'>, AdapterAccount | null>>()
+exact<Equal<Result<'deleteUser'>, AdapterUser | null>>()
+exact<Equal<Result<'deleteSession'>, AdapterSession | null>>()
+exact<Equal<Result<'updateSession'>, AdapterSession | null>>()
+// @ts-expect-error: unlinkAccount resolves undefined for none, not null
+exact<Equal<Result<'unlinkAccount'>, AdapterAccount | null>>()
 
 // @ts-expect-error: misspelled option
 SqliteAdapter({ hashSessionToken: false })
