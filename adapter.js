@@ -5,7 +5,9 @@
 // over the native handle (a native method called unbound throws "Illegal invocation"). Being
 // `async`, every function returns a promise and turns a thrown error into a rejection.
 
-const { AuthDatabase } = require('./load-binding')
+const { resolve } = require('node:path')
+
+const { AuthDatabase, normalizeOptions } = require('./load-binding')
 const { warnIfInBuildOutput } = require('./path-warning')
 
 /** Opens the database, warning first when its file would be lost with the next build. */
@@ -22,21 +24,36 @@ function openAuthDatabase(options) {
   return open(options)
 }
 
-// Databases SqliteAdapter opened, by working directory and options, kept on globalThis: a dev
-// server that re-evaluates `auth.ts` on every edit (Next.js HMR) gets the open database back
-// instead of piling up connections and writer threads. `:memory:` is never shared: each call
-// means a new, empty database.
-const opened = (globalThis[Symbol.for('authlite.openedDatabases')] ??= new Map())
+// Databases SqliteAdapter opened, one per file (its resolved path) and process, kept on
+// globalThis: a dev server that re-evaluates `auth.ts` on every edit (Next.js HMR) gets the open
+// database back instead of piling up connections and writer threads, however the path and
+// options are spelled. Asking for a file already open with other options is an error: two
+// handles with different settings on one file would disagree (e.g. on hashing session tokens).
+// `:memory:` is never shared: each call means a new, empty database.
+const opened = (globalThis[Symbol.for('authlite.openedFiles')] ??= new Map())
 
 function sharedDatabase(options) {
-  const path = typeof options === 'string' ? options : options?.path
-  if (path === ':memory:') return open(options)
-  const key = JSON.stringify([process.cwd(), options ?? null])
-  let db = opened.get(key)
-  if (!db) {
-    db = open(options)
-    opened.set(key, db)
+  const settings = normalizeOptions(options) // validates, with open's errors
+  if (settings.path === ':memory:') return open(options)
+  const file = resolve(settings.path)
+  const wanted = { ...settings, path: file }
+  const existing = opened.get(file)
+  if (existing && !existing.db.closed) {
+    const differ = Object.keys(wanted).filter((key) => existing.settings[key] !== wanted[key])
+    if (differ.length > 0) {
+      const was = differ.map((key) => `${key}: ${JSON.stringify(existing.settings[key])}`).join(', ')
+      const now = differ.map((key) => `${key}: ${JSON.stringify(wanted[key])}`).join(', ')
+      const error = new Error(
+        `authlite: open: ${JSON.stringify(file)} is already open in this process with other options (${was}; asked now for ${now}). ` +
+          'Pass the same options everywhere, or open it once and share the adapter.',
+      )
+      error.code = 'AUTHLITE_INVALID_INPUT'
+      throw error
+    }
+    return existing.db
   }
+  const db = open(options)
+  opened.set(file, { db, settings: wanted })
   return db
 }
 

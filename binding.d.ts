@@ -128,3 +128,10 @@ export interface DeletedExpired {
   /** Verification (magic-link) tokens whose `expires` had passed. */
   verificationTokens: number
 }
+
+/**
+ * Checks options as `openAuthDatabase` would (throwing the same errors) and returns every one
+ * of them with its default filled in; the path is returned as given (or the default), not
+ * resolved. `SqliteAdapter` uses it to find a database it already opened for the same file.
+ */
+export declare function normalizeOptions(options?: string | AuthDatabaseOptions): AuthDatabaseOptions

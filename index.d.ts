@@ -127,8 +127,9 @@ export interface SqliteAdapterMethods {
  * Takes a path (`SqliteAdapter("./auth.db")`), options, or a database opened with
  * `openAuthDatabase`. Opens the file (creating it and its tables) right away, so a bad path
  * or option throws here, at startup; every adapter method then returns a promise and never
- * throws. Default path: `./auth.db`. Called again with the same path and options in one
- * process (a dev server reloading `auth.ts`), it reuses the database it already opened.
+ * throws. Default path: `./auth.db`. Called again for the same file in one process (a dev
+ * server reloading `auth.ts`), however the path and options are spelled, it reuses the
+ * database it already opened; other options for that file throw `AUTHLITE_INVALID_INPUT`.
  *
  * On an Edge or worker runtime (Next.js `middleware.ts` on Edge) the package resolves to a build
  * without the native addon: this returns the same 19 methods, each rejecting with

@@ -41,6 +41,18 @@ const CHECKPOINT_PAGES: std::ffi::c_int = 1000;
 /// WAL pages (32 MiB) past which the checkpoint holds writes off so the WAL can start over.
 const WAL_RESTART_PAGES: std::ffi::c_int = 8000;
 
+/// Checks options as `openAuthDatabase` would (throwing the same errors) and returns every one
+/// of them with its default filled in; the path is returned as given (or the default), not
+/// resolved. `SqliteAdapter` uses it to find a database it already opened for the same file.
+#[napi(catch_unwind, ts_args_type = "options?: string | AuthDatabaseOptions")]
+pub fn normalize_options(
+  env: Env,
+  options: Option<Unknown<'_>>,
+) -> napi::Result<options::AuthDatabaseOptions> {
+  let settings = options::parse(options).map_err(|e| e.into_napi(&env))?;
+  Ok(options::AuthDatabaseOptions::from(&settings))
+}
+
 /// What `deleteExpired()` removed.
 #[napi(object)]
 pub struct DeletedExpired {

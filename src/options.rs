@@ -52,6 +52,19 @@ impl From<AuthDatabaseOptions> for Settings {
   }
 }
 
+impl From<&Settings> for AuthDatabaseOptions {
+  fn from(settings: &Settings) -> Self {
+    AuthDatabaseOptions {
+      path: Some(match &settings.location {
+        Location::File(path) => path.clone(),
+        Location::Memory => ":memory:".to_string(),
+      }),
+      hash_session_tokens: Some(settings.hash_session_tokens),
+      busy_timeout_ms: Some(u32::try_from(settings.busy_timeout.as_millis()).unwrap_or(u32::MAX)),
+    }
+  }
+}
+
 const KNOWN: &[&str] = &["path", "hashSessionTokens", "busyTimeoutMs"];
 
 /// Reads `undefined`, a path string, or an options object, rejecting unknown option names
