@@ -119,6 +119,14 @@ export interface AuthDatabaseOptions {
    * milliseconds. Default: `5000`.
    */
   busyTimeoutMs?: number
+  /**
+   * When a write counts as done. `"normal"` (the default): once it is in the WAL file; an
+   * application crash loses nothing, a power cut or OS crash may lose the last writes (never
+   * corrupting the database). `"full"`: once the WAL is on disk (an fsync per commit, on the
+   * writer thread, shared by the writes queued together); survives a power cut, at the cost
+   * of write throughput.
+   */
+  synchronous?: 'normal' | 'full'
 }
 
 /** What `deleteExpired()` removed. */

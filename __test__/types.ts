@@ -58,5 +58,8 @@ exact<Equal<Result<'unlinkAccount'>, AdapterAccount | null>>()
 SqliteAdapter({ hashSessionToken: false })
 // @ts-expect-error: wrong option type
 SqliteAdapter({ busyTimeoutMs: '5s' })
+export const durable: Adapter = SqliteAdapter({ path: './durable.db', synchronous: 'full' })
+// @ts-expect-error: synchronous is "normal" or "full"
+SqliteAdapter({ synchronous: 'fast' })
 
 export { fromOptions, fromPath, withDefaults, fromHandle, purged }

@@ -77,6 +77,9 @@ pub struct AuthDatabase {
   held: Option<Held>,
   writer: Writer,
   in_memory: bool,
+  /// Writes run on the JS thread when they can; with `synchronous: "full"` each commit waits
+  /// for an fsync, so they all go to the writer thread and the event loop never waits for it.
+  writes_on_js_thread: bool,
   hash_session_tokens: bool,
 }
 
@@ -93,7 +96,7 @@ impl AuthDatabase {
   }
 
   fn open(env: &Env, settings: Settings) -> AuthResult<Self> {
-    let mut write_conn = connection::open(&settings.location, settings.busy_timeout)?;
+    let mut write_conn = connection::open(&settings.location, settings.busy_timeout, settings.synchronous)?;
     migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
     let write_conn = Arc::new(Mutex::new(write_conn));
     let hold = Arc::new(HoldSignal::default());
@@ -102,7 +105,7 @@ impl AuthDatabase {
     let js_conn = match &settings.location {
       Location::Memory => write_conn,
       Location::File(_) => {
-        let mut conn = connection::open(&settings.location, settings.busy_timeout)?;
+        let mut conn = connection::open(&settings.location, settings.busy_timeout, settings.synchronous)?;
         // Commits on the JS thread never checkpoint (an fsync): past the usual WAL size they
         // ask the writer thread to, which replaces SQLite's automatic checkpoint here.
         let checkpoints = writer.checkpoints();
@@ -137,6 +140,7 @@ impl AuthDatabase {
     };
     Ok(AuthDatabase {
       in_memory,
+      writes_on_js_thread: in_memory || settings.synchronous == connection::Synchronous::Normal,
       held,
       batch,
       reader: Some(js_conn),
@@ -199,7 +203,7 @@ impl AuthDatabase {
       let input = prepare()?;
       // `:memory:` has one connection: the writer thread would run inside this thread's
       // transaction, so everything stays here.
-      if (inline || self.in_memory) && self.writer.idle() {
+      if ((inline && self.writes_on_js_thread) || self.in_memory) && self.writer.idle() {
         if let Some(held) = self.held.as_ref().filter(|held| held.active()) {
           let promise = self.batch.hold(env, method, move |conn| work(conn, &input))?;
           held.held_one(env);

@@ -8,7 +8,7 @@ use napi::ValueType;
 
 use crate::convert::Arg;
 use crate::error::{AuthError, AuthResult};
-use crate::store::connection::Location;
+use crate::store::connection::{Location, Synchronous};
 
 const METHOD: &str = "open";
 
@@ -30,6 +30,13 @@ pub struct AuthDatabaseOptions {
   /// How long a write waits for a lock held by another process before failing, in
   /// milliseconds. Default: `5000`.
   pub busy_timeout_ms: Option<u32>,
+  /// When a write counts as done. `"normal"` (the default): once it is in the WAL file; an
+  /// application crash loses nothing, a power cut or OS crash may lose the last writes (never
+  /// corrupting the database). `"full"`: once the WAL is on disk (an fsync per commit, on the
+  /// writer thread, shared by the writes queued together); survives a power cut, at the cost
+  /// of write throughput.
+  #[napi(ts_type = "'normal' | 'full'")]
+  pub synchronous: Option<String>,
 }
 
 /// The options with their defaults applied.
@@ -38,6 +45,7 @@ pub struct Settings {
   pub location: Location,
   pub hash_session_tokens: bool,
   pub busy_timeout: Duration,
+  pub synchronous: Synchronous,
 }
 
 impl From<AuthDatabaseOptions> for Settings {
@@ -48,6 +56,11 @@ impl From<AuthDatabaseOptions> for Settings {
       busy_timeout: Duration::from_millis(u64::from(
         options.busy_timeout_ms.unwrap_or(DEFAULT_BUSY_TIMEOUT_MS),
       )),
+      // Checked by `parse`: anything but "full" is the default.
+      synchronous: match options.synchronous.as_deref() {
+        Some("full") => Synchronous::Full,
+        _ => Synchronous::Normal,
+      },
     }
   }
 }
@@ -61,11 +74,18 @@ impl From<&Settings> for AuthDatabaseOptions {
       }),
       hash_session_tokens: Some(settings.hash_session_tokens),
       busy_timeout_ms: Some(u32::try_from(settings.busy_timeout.as_millis()).unwrap_or(u32::MAX)),
+      synchronous: Some(
+        match settings.synchronous {
+          Synchronous::Normal => "normal",
+          Synchronous::Full => "full",
+        }
+        .to_string(),
+      ),
     }
   }
 }
 
-const KNOWN: &[&str] = &["path", "hashSessionTokens", "busyTimeoutMs"];
+const KNOWN: &[&str] = &["path", "hashSessionTokens", "busyTimeoutMs", "synchronous"];
 
 /// Reads `undefined`, a path string, or an options object, rejecting unknown option names
 /// (with a suggestion when one is a near miss) so a typo never silently changes behaviour.
@@ -109,6 +129,18 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
       .map(|a| {
         let ms = a.counter()?;
         u32::try_from(ms).map_err(|_| AuthError::invalid(METHOD, "options.busyTimeoutMs is too large"))
+      })
+      .transpose()?,
+    synchronous: optional("synchronous")?
+      .map(|a| {
+        let mode = a.string()?;
+        match mode.as_str() {
+          "normal" | "full" => Ok(mode),
+          _ => Err(AuthError::invalid(
+            METHOD,
+            format!("options.synchronous must be \"normal\" or \"full\", got {mode:?}"),
+          )),
+        }
       })
       .transpose()?,
   };

@@ -10,6 +10,26 @@ use crate::error::{AuthError, AuthResult, Code};
 /// Prepared statements kept per connection; authlite runs fewer distinct statements than this.
 const STATEMENT_CACHE: usize = 64;
 
+/// How a commit reaches the disk (SQLite's `synchronous` in WAL mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synchronous {
+  /// A commit is written to the WAL without waiting for the disk; the WAL is synced at each
+  /// checkpoint. An application crash loses nothing; a power cut or OS crash may lose the last
+  /// commits (never corrupt the database).
+  Normal,
+  /// Each commit waits until the WAL is on disk: durable through a power cut.
+  Full,
+}
+
+impl Synchronous {
+  fn pragma(self) -> &'static str {
+    match self {
+      Synchronous::Normal => "NORMAL",
+      Synchronous::Full => "FULL",
+    }
+  }
+}
+
 /// Where the database lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -29,14 +49,25 @@ impl Location {
   }
 }
 
-/// Opens `location` with WAL, `synchronous=NORMAL`, foreign keys, a busy timeout and QPSG (so
+/// Opens `location` with WAL, the given `synchronous`, foreign keys, a busy timeout and QPSG (so
 /// cached statements stay prepared: without it this SQLite build re-prepares them on every use).
-pub fn open(location: &Location, busy_timeout: Duration) -> AuthResult<Connection> {
+/// A new database file is created readable and writable by its owner only (0600); SQLite gives
+/// its `-wal` and `-shm` files the same permissions.
+pub fn open(location: &Location, busy_timeout: Duration, synchronous: Synchronous) -> AuthResult<Connection> {
   let fail = |err: rusqlite::Error| AuthError::new(Code::Database, "open", open_message(location, &err));
   let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
     | OpenFlags::SQLITE_OPEN_CREATE
     | OpenFlags::SQLITE_OPEN_NO_MUTEX
     | OpenFlags::SQLITE_OPEN_URI;
+  if let Location::File(path) = location {
+    create_owner_only(path).map_err(|err| {
+      AuthError::new(
+        Code::Database,
+        "open",
+        open_message(location, &rusqlite::Error::ToSqlConversionFailure(Box::new(err))),
+      )
+    })?;
+  }
   let conn = match location {
     Location::File(path) => Connection::open_with_flags(path, flags),
     Location::Memory => Connection::open_in_memory(),
@@ -64,9 +95,30 @@ pub fn open(location: &Location, busy_timeout: Duration) -> AuthResult<Connectio
   // their upper levels and hot leaves saves a file read on most calls. Pages are only allocated
   // as they are used.
   conn
-    .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;")
+    .execute_batch(&format!(
+      "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+      synchronous.pragma()
+    ))
     .map_err(fail)?;
   Ok(conn)
+}
+
+/// Creates an empty database file with mode 0600 unless the file exists (or `path` is a URI,
+/// which SQLite resolves itself). A missing directory is left for SQLite to report.
+fn create_owner_only(path: &str) -> std::io::Result<()> {
+  if path.starts_with("file:") || path.is_empty() {
+    return Ok(());
+  }
+  let mut options = std::fs::OpenOptions::new();
+  options.write(true).create_new(true);
+  #[cfg(unix)]
+  std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+  match options.open(path) {
+    Ok(_) => Ok(()),
+    Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+    Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+    Err(err) => Err(err),
+  }
 }
 
 fn open_message(location: &Location, err: &rusqlite::Error) -> String {
@@ -84,5 +136,53 @@ fn open_message(location: &Location, err: &rusqlite::Error) -> String {
       }
     }
     Location::Memory => format!("cannot open an in-memory database: {err}"),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn temp_path(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("authlite-conn-{}-{name}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join("auth.db").to_string_lossy().into_owned()
+  }
+
+  #[test]
+  fn synchronous_is_applied() {
+    for (mode, expected) in [(Synchronous::Normal, 1), (Synchronous::Full, 2)] {
+      let path = temp_path(&format!("sync-{expected}"));
+      let conn = open(&Location::File(path), Duration::from_millis(100), mode).expect("open");
+      let level: i64 = conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .expect("pragma");
+      assert_eq!(level, expected);
+    }
+  }
+
+  #[cfg(unix)]
+  #[test]
+  fn new_files_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let path = temp_path("mode");
+    let _ = std::fs::remove_file(&path);
+    let conn = open(
+      &Location::File(path.clone()),
+      Duration::from_millis(100),
+      Synchronous::Normal,
+    )
+    .expect("open");
+    conn
+      .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+      .expect("write");
+    for suffix in ["", "-wal", "-shm"] {
+      let mode = std::fs::metadata(format!("{path}{suffix}"))
+        .expect("stat")
+        .permissions()
+        .mode()
+        & 0o777;
+      assert_eq!(mode, 0o600, "{path}{suffix}");
+    }
   }
 }
