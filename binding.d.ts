@@ -94,6 +94,14 @@ export declare class AuthDatabase {
    */
   deleteExpired(): Promise<DeletedExpired>
   /**
+   * Copies the live database to a new file `destination` with SQLite's online backup API, on
+   * a thread of its own, while the app keeps reading and writing. Resolves once the copy is
+   * complete: one consistent snapshot (writes made meanwhile are not in it), a database file
+   * `openAuthDatabase` opens with everything in it, created owner-only. Never overwrites a file:
+   * an existing `destination` rejects with `AUTHLITE_INVALID_INPUT`.
+   */
+  backup(destination: string): Promise<BackupResult>
+  /**
    * Finishes the queued writes and closes the database. Later calls reject with
    * `AUTHLITE_CLOSED`. Closing twice is harmless.
    */
@@ -127,6 +135,14 @@ export interface AuthDatabaseOptions {
    * of write throughput.
    */
   synchronous?: 'normal' | 'full'
+}
+
+/** What `backup()` copied. */
+export interface BackupResult {
+  /** The database pages copied. */
+  pages: number
+  /** Their size in bytes. */
+  bytes: number
 }
 
 /** What `deleteExpired()` removed. */

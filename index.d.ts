@@ -2,9 +2,9 @@
 // `SqliteAdapter(...)` is assignable to `Adapter` from `@auth/core/adapters` (and next-auth's)
 // without authlite depending on either.
 
-import { AuthDatabase, AuthDatabaseOptions, DeletedExpired } from './binding'
+import { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired } from './binding'
 
-export { AuthDatabase, AuthDatabaseOptions, DeletedExpired }
+export { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired }
 
 /** A user as authlite returns it: the columns, then any extra fields you stored. */
 export interface AdapterUser {

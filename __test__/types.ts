@@ -11,6 +11,7 @@ import {
   type AdapterSession,
   type AdapterUser,
   type AuthDatabase,
+  type BackupResult,
   type DeletedExpired,
   type SqliteAdapterMethods,
 } from '../index.js'
@@ -22,6 +23,7 @@ const withDefaults: Adapter = SqliteAdapter()
 const db: AuthDatabase = openAuthDatabase({ path: ':memory:' })
 const fromHandle: Adapter = SqliteAdapter(db)
 const purged: Promise<DeletedExpired> = db.deleteExpired()
+export const copied: Promise<BackupResult> = db.backup('./backup.db')
 db.close()
 
 const config: AuthConfig = {

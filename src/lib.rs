@@ -53,6 +53,15 @@ pub fn normalize_options(
   Ok(options::AuthDatabaseOptions::from(&settings))
 }
 
+/// What `backup()` copied.
+#[napi(object)]
+pub struct BackupResult {
+  /// The database pages copied.
+  pub pages: u32,
+  /// Their size in bytes.
+  pub bytes: f64,
+}
+
 /// What `deleteExpired()` removed.
 #[napi(object)]
 pub struct DeletedExpired {
@@ -77,6 +86,8 @@ pub struct AuthDatabase {
   held: Option<Held>,
   writer: Writer,
   in_memory: bool,
+  /// The database file (`None` for `:memory:`).
+  file: Option<String>,
   /// Writes run on the JS thread when they can; with `synchronous: "full"` each commit waits
   /// for an fsync, so they all go to the writer thread and the event loop never waits for it.
   writes_on_js_thread: bool,
@@ -140,6 +151,10 @@ impl AuthDatabase {
     };
     Ok(AuthDatabase {
       in_memory,
+      file: match &settings.location {
+        Location::File(path) => Some(path.clone()),
+        Location::Memory => None,
+      },
       writes_on_js_thread: in_memory || settings.synchronous == connection::Synchronous::Normal,
       held,
       batch,
@@ -574,6 +589,63 @@ impl AuthDatabase {
         })
       },
     )
+  }
+
+  /// Copies the live database to a new file `destination` with SQLite's online backup API, on
+  /// a thread of its own, while the app keeps reading and writing. Resolves once the copy is
+  /// complete: one consistent snapshot (writes made meanwhile are not in it), a database file
+  /// `openAuthDatabase` opens with everything in it, created owner-only. Never overwrites a file:
+  /// an existing `destination` rejects with `AUTHLITE_INVALID_INPUT`.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "destination: string",
+    ts_return_type = "Promise<BackupResult>"
+  )]
+  pub fn backup<'env>(&self, env: &'env Env, destination: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = "backup";
+    let run = || -> AuthResult<Object<'env>> {
+      if self.reader.is_none() {
+        return Err(AuthError::closed(METHOD));
+      }
+      let destination = Arg::new(METHOD, "destination", destination).key()?;
+      let source = self.file.clone().ok_or_else(|| {
+        AuthError::invalid(
+          METHOD,
+          "an in-memory database (\":memory:\") has no file to back up",
+        )
+      })?;
+      let internal = |err: napi::Error| AuthError::new(crate::error::Code::Internal, METHOD, err.reason);
+      let (deferred, promise) = env.create_deferred().map_err(internal)?;
+      std::thread::Builder::new()
+        .name("authlite-backup".into())
+        .spawn(move || {
+          let outcome = std::panic::catch_unwind(|| store::backup::run(&source, &destination, |_, _| {}))
+            .unwrap_or_else(|_| {
+              Err(AuthError::new(
+                crate::error::Code::Internal,
+                METHOD,
+                "panicked; please report this bug",
+              ))
+            });
+          deferred.resolve(move |env| {
+            outcome
+              .map(|copied| BackupResult {
+                pages: copied.pages,
+                bytes: copied.bytes as f64,
+              })
+              .map_err(|err| err.into_napi(&env))
+          });
+        })
+        .map_err(|err| {
+          AuthError::new(
+            crate::error::Code::Internal,
+            METHOD,
+            format!("cannot start the backup thread: {err}"),
+          )
+        })?;
+      Ok(promise)
+    };
+    run().map_err(|err| err.into_napi(env))
   }
 
   /// Finishes the queued writes and closes the database. Later calls reject with

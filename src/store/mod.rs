@@ -11,6 +11,7 @@ macro_rules! user_columns {
 
 pub mod accounts;
 pub mod authenticators;
+pub mod backup;
 pub mod connection;
 pub mod migrations;
 pub mod sessions;
