@@ -39,7 +39,7 @@ function sharedDatabase(options) {
   const wanted = { ...settings, path: file }
   const existing = opened.get(file)
   if (existing && !existing.db.closed) {
-    const differ = Object.keys(wanted).filter((key) => existing.settings[key] !== wanted[key])
+    const differ = Object.keys(wanted).filter((key) => JSON.stringify(existing.settings[key]) !== JSON.stringify(wanted[key]))
     if (differ.length > 0) {
       const was = differ.map((key) => `${key}: ${JSON.stringify(existing.settings[key])}`).join(', ')
       const now = differ.map((key) => `${key}: ${JSON.stringify(wanted[key])}`).join(', ')

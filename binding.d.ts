@@ -102,6 +102,13 @@ export declare class AuthDatabase {
    */
   backup(destination: string): Promise<BackupResult>
   /**
+   * Rewrites every stored account token under the first `encryptionKey`: tokens encrypted
+   * under an older key (still listed) and tokens stored before a key was set. Runs on the
+   * writer thread in one transaction: a token that does not decrypt rejects with
+   * `AUTHLITE_DECRYPT` and nothing changes.
+   */
+  reencrypt(): Promise<Reencrypted>
+  /**
    * Finishes the queued writes and closes the database. Later calls reject with
    * `AUTHLITE_CLOSED`. Closing twice is harmless.
    */
@@ -135,6 +142,14 @@ export interface AuthDatabaseOptions {
    * of write throughput.
    */
   synchronous?: 'normal' | 'full'
+  /**
+   * Encrypt the OAuth tokens of accounts (`access_token`, `refresh_token`, `id_token`) at rest:
+   * a secret of at least 32 characters (e.g. `process.env.AUTHLITE_ENCRYPTION_KEY`), or an
+   * array of them whose first encrypts and all of which decrypt (key rotation; then
+   * `reencrypt()`). Reads return the plaintext; a token that does not decrypt rejects with
+   * `AUTHLITE_DECRYPT`. Tokens stored before a key was set stay readable. Default: none.
+   */
+  encryptionKey?: string | string[]
 }
 
 /** What `backup()` copied. */
@@ -154,8 +169,28 @@ export interface DeletedExpired {
 }
 
 /**
+ * The options with their defaults applied, as `normalizeOptions` returns them: keys appear
+ * only as their ids (derived, not reversible), never as the secrets.
+ */
+export interface NormalizedOptions {
+  /** The path as given (or the default), not resolved. */
+  path: string
+  hashSessionTokens: boolean
+  busyTimeoutMs: number
+  synchronous: string
+  /** The ids of the encryption keys, the encrypting one first; empty without `encryptionKey`. */
+  encryptionKeyIds: Array<string>
+}
+
+/**
  * Checks options as `openAuthDatabase` would (throwing the same errors) and returns every one
  * of them with its default filled in; the path is returned as given (or the default), not
  * resolved. `SqliteAdapter` uses it to find a database it already opened for the same file.
  */
-export declare function normalizeOptions(options?: string | AuthDatabaseOptions): AuthDatabaseOptions
+export declare function normalizeOptions(options?: string | AuthDatabaseOptions): NormalizedOptions
+
+/** What `reencrypt()` rewrote. */
+export interface Reencrypted {
+  /** Accounts whose tokens were encrypted again under the first `encryptionKey`. */
+  accounts: number
+}

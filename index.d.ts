@@ -2,9 +2,9 @@
 // `SqliteAdapter(...)` is assignable to `Adapter` from `@auth/core/adapters` (and next-auth's)
 // without authlite depending on either.
 
-import { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired } from './binding'
+import { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired, Reencrypted } from './binding'
 
-export { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired }
+export { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired, Reencrypted }
 
 /** A user as authlite returns it: the columns, then any extra fields you stored. */
 export interface AdapterUser {

@@ -12,6 +12,7 @@ import {
   type AdapterUser,
   type AuthDatabase,
   type BackupResult,
+  type Reencrypted,
   type DeletedExpired,
   type SqliteAdapterMethods,
 } from '../index.js'
@@ -24,6 +25,8 @@ const db: AuthDatabase = openAuthDatabase({ path: ':memory:' })
 const fromHandle: Adapter = SqliteAdapter(db)
 const purged: Promise<DeletedExpired> = db.deleteExpired()
 export const copied: Promise<BackupResult> = db.backup('./backup.db')
+export const rotated: Promise<Reencrypted> = db.reencrypt()
+export const encrypted: Adapter = SqliteAdapter({ path: './enc.db', encryptionKey: ['a new secret of at least 32 characters', 'the old one'] })
 db.close()
 
 const config: AuthConfig = {

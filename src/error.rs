@@ -20,6 +20,8 @@ pub enum Code {
   Database,
   /// The database handle was closed.
   Closed,
+  /// A stored token could not be decrypted (wrong or missing `encryptionKey`, or tampering).
+  Decrypt,
   /// A bug in authlite (a caught panic); please report it.
   Internal,
 }
@@ -33,6 +35,7 @@ impl Code {
       Code::Conflict => "AUTHLITE_CONFLICT",
       Code::Database => "AUTHLITE_DATABASE",
       Code::Closed => "AUTHLITE_CLOSED",
+      Code::Decrypt => "AUTHLITE_DECRYPT",
       Code::Internal => "AUTHLITE_INTERNAL",
     }
   }

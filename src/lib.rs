@@ -12,6 +12,7 @@ extern crate napi_derive;
 
 pub mod batch;
 pub mod convert;
+pub mod crypto;
 pub mod error;
 pub mod held;
 pub mod model;
@@ -45,12 +46,16 @@ const WAL_RESTART_PAGES: std::ffi::c_int = 8000;
 /// of them with its default filled in; the path is returned as given (or the default), not
 /// resolved. `SqliteAdapter` uses it to find a database it already opened for the same file.
 #[napi(catch_unwind, ts_args_type = "options?: string | AuthDatabaseOptions")]
-pub fn normalize_options(
-  env: Env,
-  options: Option<Unknown<'_>>,
-) -> napi::Result<options::AuthDatabaseOptions> {
+pub fn normalize_options(env: Env, options: Option<Unknown<'_>>) -> napi::Result<options::NormalizedOptions> {
   let settings = options::parse(options).map_err(|e| e.into_napi(&env))?;
-  Ok(options::AuthDatabaseOptions::from(&settings))
+  Ok(options::NormalizedOptions::from(&settings))
+}
+
+/// What `reencrypt()` rewrote.
+#[napi(object)]
+pub struct Reencrypted {
+  /// Accounts whose tokens were encrypted again under the first `encryptionKey`.
+  pub accounts: u32,
 }
 
 /// What `backup()` copied.
@@ -88,6 +93,8 @@ pub struct AuthDatabase {
   in_memory: bool,
   /// The database file (`None` for `:memory:`).
   file: Option<String>,
+  /// The `encryptionKey` keys (none when not set).
+  keys: Arc<crypto::Keys>,
   /// Writes run on the JS thread when they can; with `synchronous: "full"` each commit waits
   /// for an fsync, so they all go to the writer thread and the event loop never waits for it.
   writes_on_js_thread: bool,
@@ -150,6 +157,7 @@ impl AuthDatabase {
       Some(held)
     };
     Ok(AuthDatabase {
+      keys: Arc::new(crypto::Keys::new(&settings.encryption_keys.0)),
       in_memory,
       file: match &settings.location {
         Location::File(path) => Some(path.clone()),
@@ -316,11 +324,12 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterAccount>"
   )]
   pub fn link_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
+    let keys = Arc::clone(&self.keys);
     self.write(
       env,
       "linkAccount",
       || convert::account(account),
-      |conn, account| accounts::link(conn, account),
+      move |conn, account| accounts::link(conn, account, &keys),
     )
   }
 
@@ -332,8 +341,9 @@ impl AuthDatabase {
   )]
   pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
     let key = || convert::account_key("unlinkAccount", account);
-    self.write(env, "unlinkAccount", key, |conn, (provider, id)| {
-      accounts::unlink(conn, provider, id)
+    let keys = Arc::clone(&self.keys);
+    self.write(env, "unlinkAccount", key, move |conn, (provider, id)| {
+      accounts::unlink(conn, provider, id, &keys)
     })
   }
 
@@ -352,7 +362,7 @@ impl AuthDatabase {
     self.read(&env, "getAccount", |conn| {
       let id = Arg::new("getAccount", "providerAccountId", provider_account_id).key()?;
       let provider = Arg::new("getAccount", "provider", provider).key()?;
-      accounts::get(conn, &id, &provider)
+      accounts::get(conn, &id, &provider, &self.keys)
     })
   }
 
@@ -644,6 +654,54 @@ impl AuthDatabase {
           )
         })?;
       Ok(promise)
+    };
+    run().map_err(|err| err.into_napi(env))
+  }
+
+  /// Rewrites every stored account token under the first `encryptionKey`: tokens encrypted
+  /// under an older key (still listed) and tokens stored before a key was set. Runs on the
+  /// writer thread in one transaction: a token that does not decrypt rejects with
+  /// `AUTHLITE_DECRYPT` and nothing changes.
+  #[napi(catch_unwind, ts_return_type = "Promise<Reencrypted>")]
+  pub fn reencrypt<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    const METHOD: &str = "reencrypt";
+    let keys = Arc::clone(&self.keys);
+    let check = || {
+      if keys.enabled() {
+        Ok(())
+      } else {
+        Err(AuthError::invalid(
+          METHOD,
+          "no encryptionKey is set: open the database with one",
+        ))
+      }
+    };
+    let run = || -> AuthResult<Object<'env>> {
+      if self.reader.is_none() {
+        return Err(AuthError::closed(METHOD));
+      }
+      check()?;
+      let keys = Arc::clone(&self.keys);
+      // Outside the writer's shared transaction: it commits on its own, then checkpoints.
+      self.writer.submit_alone(env, METHOD, move |conn| {
+        let db = AuthError::db(METHOD);
+        // Overwrite the old values' bytes instead of leaving them in free space.
+        conn.execute_batch("PRAGMA secure_delete = ON").map_err(&db)?;
+        let rewritten = (|| {
+          let tx = conn.savepoint().map_err(&db)?;
+          let accounts = accounts::reencrypt(&tx, &keys)?;
+          tx.commit().map_err(&db)?;
+          Ok(accounts)
+        })();
+        let _ = conn.execute_batch("PRAGMA secure_delete = OFF");
+        let accounts = rewritten?;
+        if accounts > 0 {
+          // Best effort: copy the new pages into the file and empty the WAL, so neither keeps
+          // the old values (a reader elsewhere may keep it from finishing now).
+          let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        Ok(Reencrypted { accounts })
+      })
     };
     run().map_err(|err| err.into_napi(env))
   }

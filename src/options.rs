@@ -37,6 +37,36 @@ pub struct AuthDatabaseOptions {
   /// of write throughput.
   #[napi(ts_type = "'normal' | 'full'")]
   pub synchronous: Option<String>,
+  /// Encrypt the OAuth tokens of accounts (`access_token`, `refresh_token`, `id_token`) at rest:
+  /// a secret of at least 32 characters (e.g. `process.env.AUTHLITE_ENCRYPTION_KEY`), or an
+  /// array of them whose first encrypts and all of which decrypt (key rotation; then
+  /// `reencrypt()`). Reads return the plaintext; a token that does not decrypt rejects with
+  /// `AUTHLITE_DECRYPT`. Tokens stored before a key was set stay readable. Default: none.
+  #[napi(ts_type = "string | string[]")]
+  pub encryption_key: Option<napi::Either<String, Vec<String>>>,
+}
+
+/// Secrets, never printed.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secrets(pub Vec<String>);
+
+impl std::fmt::Debug for Secrets {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    write!(f, "Secrets({} redacted)", self.0.len())
+  }
+}
+
+/// The options with their defaults applied, as `normalizeOptions` returns them: keys appear
+/// only as their ids (derived, not reversible), never as the secrets.
+#[napi(object)]
+pub struct NormalizedOptions {
+  /// The path as given (or the default), not resolved.
+  pub path: String,
+  pub hash_session_tokens: bool,
+  pub busy_timeout_ms: u32,
+  pub synchronous: String,
+  /// The ids of the encryption keys, the encrypting one first; empty without `encryptionKey`.
+  pub encryption_key_ids: Vec<String>,
 }
 
 /// The options with their defaults applied.
@@ -46,6 +76,7 @@ pub struct Settings {
   pub hash_session_tokens: bool,
   pub busy_timeout: Duration,
   pub synchronous: Synchronous,
+  pub encryption_keys: Secrets,
 }
 
 impl From<AuthDatabaseOptions> for Settings {
@@ -61,31 +92,41 @@ impl From<AuthDatabaseOptions> for Settings {
         Some("full") => Synchronous::Full,
         _ => Synchronous::Normal,
       },
+      encryption_keys: Secrets(match options.encryption_key {
+        None => Vec::new(),
+        Some(napi::Either::A(key)) => vec![key],
+        Some(napi::Either::B(keys)) => keys,
+      }),
     }
   }
 }
 
-impl From<&Settings> for AuthDatabaseOptions {
+impl From<&Settings> for NormalizedOptions {
   fn from(settings: &Settings) -> Self {
-    AuthDatabaseOptions {
-      path: Some(match &settings.location {
+    NormalizedOptions {
+      path: match &settings.location {
         Location::File(path) => path.clone(),
         Location::Memory => ":memory:".to_string(),
-      }),
-      hash_session_tokens: Some(settings.hash_session_tokens),
-      busy_timeout_ms: Some(u32::try_from(settings.busy_timeout.as_millis()).unwrap_or(u32::MAX)),
-      synchronous: Some(
-        match settings.synchronous {
-          Synchronous::Normal => "normal",
-          Synchronous::Full => "full",
-        }
-        .to_string(),
-      ),
+      },
+      hash_session_tokens: settings.hash_session_tokens,
+      busy_timeout_ms: u32::try_from(settings.busy_timeout.as_millis()).unwrap_or(u32::MAX),
+      synchronous: match settings.synchronous {
+        Synchronous::Normal => "normal",
+        Synchronous::Full => "full",
+      }
+      .to_string(),
+      encryption_key_ids: crate::crypto::Keys::new(&settings.encryption_keys.0).ids(),
     }
   }
 }
 
-const KNOWN: &[&str] = &["path", "hashSessionTokens", "busyTimeoutMs", "synchronous"];
+const KNOWN: &[&str] = &[
+  "path",
+  "hashSessionTokens",
+  "busyTimeoutMs",
+  "synchronous",
+  "encryptionKey",
+];
 
 /// Reads `undefined`, a path string, or an options object, rejecting unknown option names
 /// (with a suggestion when one is a near miss) so a typo never silently changes behaviour.
@@ -143,8 +184,50 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
         }
       })
       .transpose()?,
+    encryption_key: optional("encryptionKey")?.map(encryption_keys).transpose()?,
   };
   Ok(options.into())
+}
+
+/// `encryptionKey`: a secret or a non-empty array of them, each at least 32 characters. The
+/// messages never include a secret.
+fn encryption_keys(arg: Arg<'_>) -> AuthResult<napi::Either<String, Vec<String>>> {
+  let short = || {
+    AuthError::invalid(
+      METHOD,
+      format!(
+        "options.encryptionKey must be at least {} characters (a random secret, e.g. `openssl rand -base64 32`)",
+        crate::crypto::MIN_SECRET_CHARS
+      ),
+    )
+  };
+  let check = |key: String| {
+    if key.chars().count() < crate::crypto::MIN_SECRET_CHARS {
+      Err(short())
+    } else {
+      Ok(key)
+    }
+  };
+  if arg.value_type() == Some(ValueType::String) {
+    return check(arg.string()?).map(napi::Either::A);
+  }
+  let keys = arg.strings().map_err(|_| {
+    AuthError::invalid(
+      METHOD,
+      "options.encryptionKey must be a string or an array of strings",
+    )
+  })?;
+  if keys.is_empty() {
+    return Err(AuthError::invalid(
+      METHOD,
+      "options.encryptionKey must not be an empty array",
+    ));
+  }
+  keys
+    .into_iter()
+    .map(check)
+    .collect::<AuthResult<Vec<_>>>()
+    .map(napi::Either::B)
 }
 
 #[cfg(test)]

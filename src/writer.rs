@@ -270,6 +270,35 @@ impl Writer {
     Ok(promise)
   }
 
+  /// Queues `work` to run outside any transaction of the writer thread (it makes its own, and
+  /// may checkpoint after it), and returns the promise it settles.
+  pub fn submit_alone<'env, T, F>(
+    &self,
+    env: &'env Env,
+    method: &'static str,
+    work: F,
+  ) -> AuthResult<Object<'env>>
+  where
+    T: ToNapiValue + Send + 'static,
+    F: FnOnce(&mut Connection) -> AuthResult<T> + Send + 'static,
+  {
+    let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
+    let (deferred, promise) = env.create_deferred().map_err(internal)?;
+    let job = Job::Checkpoint(Box::new(move |conn| {
+      let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
+        Err(AuthError::new(
+          Code::Internal,
+          method,
+          "panicked; please report this bug",
+        ))
+      });
+      deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
+    }));
+    let queue = self.queue.as_ref().ok_or_else(|| AuthError::closed(method))?;
+    queue.send(job).map_err(|_| AuthError::closed(method))?;
+    Ok(promise)
+  }
+
   /// Queues a job made by `job`; gives it back if the thread has stopped.
   pub fn send(&self, job: Job) -> Result<(), Job> {
     match self.handle() {

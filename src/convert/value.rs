@@ -168,6 +168,29 @@ impl<'env> Arg<'env> {
     Ok(n as i64)
   }
 
+  /// An array of strings (anything else is an error, which does not echo the value).
+  pub fn strings(&self) -> AuthResult<Vec<String>> {
+    if !self.value.is_array().unwrap_or(false) {
+      return Err(self.wrong("an array of strings"));
+    }
+    let array: Object<'env> = self.cast("an array of strings")?;
+    let length: u32 = array
+      .get_array_length()
+      .map_err(|_| self.wrong("an array of strings"))?;
+    (0..length)
+      .map(|index| {
+        let item: Unknown<'_> = array
+          .get_element(index)
+          .map_err(|_| self.wrong("an array of strings"))?;
+        if !matches!(item.get_type(), Ok(ValueType::String)) {
+          return Err(self.wrong("an array of strings"));
+        }
+        // SAFETY: the type was checked just above.
+        unsafe { item.cast::<String>() }.map_err(|_| self.wrong("an array of strings"))
+      })
+      .collect()
+  }
+
   /// A boolean.
   pub fn boolean(&self) -> AuthResult<bool> {
     if !self.is(ValueType::Boolean) {

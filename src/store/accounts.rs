@@ -4,8 +4,66 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{extra_from_sql, extra_to_sql};
-use crate::error::{AuthError, AuthResult};
+use crate::crypto::{Keys, Place};
+use crate::error::{AuthError, AuthResult, Code};
 use crate::model::Account;
+
+/// The columns holding secrets, encrypted with `encryptionKey`.
+pub const TOKEN_COLUMNS: [&str; 3] = ["refresh_token", "access_token", "id_token"];
+
+fn token_fields(account: &mut Account) -> [(&'static str, &mut Option<String>); 3] {
+  [
+    ("refresh_token", &mut account.refresh_token),
+    ("access_token", &mut account.access_token),
+    ("id_token", &mut account.id_token),
+  ]
+}
+
+/// The account with its tokens sealed for storage (unchanged when no key is set).
+fn sealed(account: &Account, keys: &Keys, method: &'static str) -> AuthResult<Account> {
+  let mut out = account.clone();
+  if !keys.enabled() {
+    return Ok(out);
+  }
+  let (provider, id) = (account.provider.clone(), account.provider_account_id.clone());
+  for (column, value) in token_fields(&mut out) {
+    if let Some(text) = value.as_deref() {
+      let place = Place {
+        provider: &provider,
+        provider_account_id: &id,
+        column,
+      };
+      *value =
+        Some(keys.seal(text, &place).map_err(|err| {
+          AuthError::new(Code::Internal, method, format!("cannot encrypt {column}: {err}"))
+        })?);
+    }
+  }
+  Ok(out)
+}
+
+/// The account with its stored tokens opened; a token that does not open is an
+/// `AUTHLITE_DECRYPT` error naming the account and column (never the value).
+pub fn opened(mut account: Account, keys: &Keys, method: &'static str) -> AuthResult<Account> {
+  let (provider, id) = (account.provider.clone(), account.provider_account_id.clone());
+  for (column, value) in token_fields(&mut account) {
+    if let Some(text) = value.as_deref() {
+      let place = Place {
+        provider: &provider,
+        provider_account_id: &id,
+        column,
+      };
+      *value = Some(keys.open(text, &place).map_err(|why| {
+        AuthError::new(
+          Code::Decrypt,
+          method,
+          format!("cannot decrypt {column} of account {provider:?}/{id:?}: {why}"),
+        )
+      })?);
+    }
+  }
+  Ok(account)
+}
 
 /// The columns, in the order `from_row` reads them (a macro, so statements are `concat!`ed at
 /// compile time).
@@ -44,8 +102,9 @@ fn expires_at_value(expires_at: Option<f64>) -> Value {
 }
 
 /// Links an account to an existing user.
-pub fn link(conn: &Connection, account: &Account) -> AuthResult<Account> {
+pub fn link(conn: &Connection, account: &Account, keys: &Keys) -> AuthResult<Account> {
   const METHOD: &str = "linkAccount";
+  let stored = sealed(account, keys, METHOD)?;
   conn
     .prepare_cached(concat!(
       r#"INSERT INTO "account" ("#,
@@ -54,18 +113,18 @@ pub fn link(conn: &Connection, account: &Account) -> AuthResult<Account> {
     ))
     .and_then(|mut stmt| {
       stmt.execute(params![
-        account.user_id,
-        account.kind,
-        account.provider,
-        account.provider_account_id,
-        account.refresh_token,
-        account.access_token,
-        expires_at_value(account.expires_at),
-        account.token_type,
-        account.scope,
-        account.id_token,
-        account.session_state,
-        extra_to_sql(&account.extra),
+        stored.user_id,
+        stored.kind,
+        stored.provider,
+        stored.provider_account_id,
+        stored.refresh_token,
+        stored.access_token,
+        expires_at_value(stored.expires_at),
+        stored.token_type,
+        stored.scope,
+        stored.id_token,
+        stored.session_state,
+        extra_to_sql(&stored.extra),
       ])
     })
     .map_err(|err| {
@@ -79,8 +138,24 @@ pub fn link(conn: &Connection, account: &Account) -> AuthResult<Account> {
 }
 
 /// Unlinks an account; returns it, or `None` when it was not linked.
-pub fn unlink(conn: &Connection, provider: &str, provider_account_id: &str) -> AuthResult<Option<Account>> {
+pub fn unlink(
+  conn: &Connection,
+  provider: &str,
+  provider_account_id: &str,
+  keys: &Keys,
+) -> AuthResult<Option<Account>> {
   const METHOD: &str = "unlinkAccount";
+  // Read (and decrypt) first: a token that does not decrypt must fail the call, not cost the
+  // row, which a DELETE ... RETURNING would already have removed.
+  if get(conn, provider_account_id, provider, keys)
+    .map_err(|err| AuthError {
+      method: METHOD,
+      ..err
+    })?
+    .is_none()
+  {
+    return Ok(None);
+  }
   conn
     .prepare_cached(concat!(
       r#"DELETE FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2 RETURNING "#,
@@ -91,11 +166,18 @@ pub fn unlink(conn: &Connection, provider: &str, provider_account_id: &str) -> A
         .query_row([provider, provider_account_id], from_row)
         .optional()
     })
-    .map_err(AuthError::db(METHOD))
+    .map_err(AuthError::db(METHOD))?
+    .map(|account| opened(account, keys, METHOD))
+    .transpose()
 }
 
 /// The account `provider`/`provider_account_id`.
-pub fn get(conn: &Connection, provider_account_id: &str, provider: &str) -> AuthResult<Option<Account>> {
+pub fn get(
+  conn: &Connection,
+  provider_account_id: &str,
+  provider: &str,
+  keys: &Keys,
+) -> AuthResult<Option<Account>> {
   const METHOD: &str = "getAccount";
   conn
     .prepare_cached(concat!(
@@ -108,5 +190,49 @@ pub fn get(conn: &Connection, provider_account_id: &str, provider: &str) -> Auth
         .query_row([provider, provider_account_id], from_row)
         .optional()
     })
-    .map_err(AuthError::db(METHOD))
+    .map_err(AuthError::db(METHOD))?
+    .map(|account| opened(account, keys, METHOD))
+    .transpose()
+}
+
+/// Rewrites every stored token under the first key: sealed ones under another key are opened
+/// and sealed again, plain ones (written before a key was set) sealed. Returns how many
+/// accounts changed. A token that does not open stops it with `AUTHLITE_DECRYPT`, nothing
+/// changed (the caller's transaction rolls back).
+pub fn reencrypt(conn: &Connection, keys: &Keys) -> AuthResult<u32> {
+  const METHOD: &str = "reencrypt";
+  let db = AuthError::db(METHOD);
+  let rows: Vec<Account> = conn
+    .prepare(concat!(r#"SELECT "#, columns!(), r#" FROM "account""#))
+    .and_then(|mut stmt| stmt.query_map([], from_row)?.collect())
+    .map_err(&db)?;
+  let mut changed = 0;
+  for stored in rows {
+    let needs = TOKEN_COLUMNS
+      .iter()
+      .zip([&stored.refresh_token, &stored.access_token, &stored.id_token])
+      .any(|(_, value)| value.as_deref().is_some_and(|v| !keys.sealed_with_first(v)));
+    if !needs {
+      continue;
+    }
+    let plain = opened(stored, keys, METHOD)?;
+    let resealed = sealed(&plain, keys, METHOD)?;
+    conn
+      .prepare_cached(
+        r#"UPDATE "account" SET "refresh_token" = ?3, "access_token" = ?4, "id_token" = ?5
+           WHERE "provider" = ?1 AND "providerAccountId" = ?2"#,
+      )
+      .and_then(|mut stmt| {
+        stmt.execute(params![
+          resealed.provider,
+          resealed.provider_account_id,
+          resealed.refresh_token,
+          resealed.access_token,
+          resealed.id_token
+        ])
+      })
+      .map_err(&db)?;
+    changed += 1;
+  }
+  Ok(changed)
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::connection::{open, Location, Synchronous};
 use super::migrations::{migrate, MIGRATIONS};
 use super::{accounts, authenticators, sessions, users, verification_tokens};
+use crate::crypto::Keys;
 use crate::error::Code;
 use crate::model::*;
 
@@ -173,8 +174,8 @@ fn delete_user_removes_everything_of_theirs_at_once() {
   let mut conn = memory();
   users::create(&conn, &user("u1", "a@example.com")).expect("create");
   users::create(&conn, &user("u2", "b@example.com")).expect("create");
-  accounts::link(&conn, &account("u1", "github", "1")).expect("link");
-  accounts::link(&conn, &account("u2", "github", "2")).expect("link");
+  accounts::link(&conn, &account("u1", "github", "1"), &Keys::default()).expect("link");
+  accounts::link(&conn, &account("u2", "github", "2"), &Keys::default()).expect("link");
   sessions::create(&conn, &session("s1", "u1"), true).expect("session");
   authenticators::create(&conn, &passkey("c1", "u1")).expect("passkey");
   let deleted = users::delete(&mut conn, "u1").expect("delete");
@@ -189,7 +190,7 @@ fn delete_user_removes_everything_of_theirs_at_once() {
       .expect("count");
     assert_eq!(left, 0, "{table} rows of the deleted user");
   }
-  assert!(accounts::get(&conn, "2", "github")
+  assert!(accounts::get(&conn, "2", "github", &Keys::default())
     .expect("other user's account")
     .is_some());
   assert_eq!(
@@ -207,24 +208,30 @@ fn accounts_keep_provider_fields() {
   linked.extra.insert("ext_expires_in".into(), json!(3599));
   linked.extra.insert("not-before-policy".into(), json!(0));
   linked.expires_at = Some(1_700_000_000.5);
-  accounts::link(&conn, &linked).expect("link");
+  accounts::link(&conn, &linked, &Keys::default()).expect("link");
   assert_eq!(
-    accounts::get(&conn, "42", "azure-ad").expect("get"),
+    accounts::get(&conn, "42", "azure-ad", &Keys::default()).expect("get"),
     Some(linked.clone())
   );
   let owner = users::get_by_account(&conn, "azure-ad", "42").expect("owner");
   assert_eq!(owner.map(|u| u.id).as_deref(), Some("u1"));
   assert_eq!(
-    accounts::link(&conn, &linked).expect_err("twice").code,
+    accounts::link(&conn, &linked, &Keys::default())
+      .expect_err("twice")
+      .code,
     Code::Conflict
   );
-  let orphan = accounts::link(&conn, &account("ghost", "github", "9")).expect_err("no user");
+  let orphan =
+    accounts::link(&conn, &account("ghost", "github", "9"), &Keys::default()).expect_err("no user");
   assert_eq!(orphan.code, Code::NotFound);
   assert_eq!(
-    accounts::unlink(&conn, "azure-ad", "42").expect("unlink"),
+    accounts::unlink(&conn, "azure-ad", "42", &Keys::default()).expect("unlink"),
     Some(linked)
   );
-  assert_eq!(accounts::unlink(&conn, "azure-ad", "42").expect("again"), None);
+  assert_eq!(
+    accounts::unlink(&conn, "azure-ad", "42", &Keys::default()).expect("again"),
+    None
+  );
 }
 
 #[test]
@@ -477,7 +484,9 @@ fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
   let drizzle_user = users::get(&conn, "d1").expect("read").expect("kept");
   assert_eq!(drizzle_user.name.as_deref(), Some("Drizzle User"));
   assert_eq!(drizzle_user.email_verified, Some(1_700_000_000_123));
-  let acct = accounts::get(&conn, "77", "github").expect("read").expect("kept");
+  let acct = accounts::get(&conn, "77", "github", &Keys::default())
+    .expect("read")
+    .expect("kept");
   assert_eq!(acct.access_token.as_deref(), Some("gho_x"));
   assert_eq!(acct.expires_at, Some(1_700_000_000.0));
   let (s, _) = sessions::get_session_and_user(&conn, "raw-session-token", true)
@@ -590,7 +599,9 @@ fn lean_tables_keep_every_column_index_trigger_and_row_of_another_tools_schema()
     .expect("schema");
   assert_eq!(kept, ["user_audit", "user_email_unique", "user_role_idx"]);
   // Nothing cascaded away while "user" was rebuilt, and the keys still hold.
-  assert!(accounts::get(&conn, "77", "github").expect("read").is_some());
+  assert!(accounts::get(&conn, "77", "github", &Keys::default())
+    .expect("read")
+    .is_some());
   assert!(sessions::get_session_and_user(&conn, "raw-session-token", true)
     .expect("read")
     .is_some());
