@@ -150,6 +150,12 @@ export interface AuthDatabaseOptions {
    * `AUTHLITE_DECRYPT`. Tokens stored before a key was set stay readable. Default: none.
    */
   encryptionKey?: string | string[]
+  /**
+   * Delete expired sessions and verification tokens every this many milliseconds, on the
+   * writer thread (never two runs at once), until `close()`. Auth.js deletes an expired
+   * session only when its user comes back. At least 10. Default: off.
+   */
+  cleanupIntervalMs?: number
 }
 
 /** What `backup()` copied. */
@@ -180,6 +186,8 @@ export interface NormalizedOptions {
   synchronous: string
   /** The ids of the encryption keys, the encrypting one first; empty without `encryptionKey`. */
   encryptionKeyIds: Array<string>
+  /** `cleanupIntervalMs`, 0 when off. */
+  cleanupIntervalMs: number
 }
 
 /**

@@ -63,7 +63,7 @@ exact<Equal<Result<'unlinkAccount'>, AdapterAccount | null>>()
 SqliteAdapter({ hashSessionToken: false })
 // @ts-expect-error: wrong option type
 SqliteAdapter({ busyTimeoutMs: '5s' })
-export const durable: Adapter = SqliteAdapter({ path: './durable.db', synchronous: 'full' })
+export const durable: Adapter = SqliteAdapter({ path: './durable.db', synchronous: 'full', cleanupIntervalMs: 3_600_000 })
 // @ts-expect-error: synchronous is "normal" or "full"
 SqliteAdapter({ synchronous: 'fast' })
 

@@ -11,6 +11,7 @@
 extern crate napi_derive;
 
 pub mod batch;
+pub mod cleanup;
 pub mod convert;
 pub mod crypto;
 pub mod error;
@@ -49,6 +50,19 @@ const WAL_RESTART_PAGES: std::ffi::c_int = 8000;
 pub fn normalize_options(env: Env, options: Option<Unknown<'_>>) -> napi::Result<options::NormalizedOptions> {
   let settings = options::parse(options).map_err(|e| e.into_napi(&env))?;
   Ok(options::NormalizedOptions::from(&settings))
+}
+
+/// Deletes the expired sessions and verification tokens in one transaction.
+fn delete_expired(conn: &mut Connection) -> AuthResult<DeletedExpired> {
+  let now = migrations::now_ms();
+  let tx = conn.savepoint().map_err(AuthError::db("deleteExpired"))?;
+  let sessions = sessions::delete_expired(&tx, now)?;
+  let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
+  tx.commit().map_err(AuthError::db("deleteExpired"))?;
+  Ok(DeletedExpired {
+    sessions: sessions as u32,
+    verification_tokens: verification_tokens as u32,
+  })
 }
 
 /// What `reencrypt()` rewrote.
@@ -95,6 +109,8 @@ pub struct AuthDatabase {
   file: Option<String>,
   /// The `encryptionKey` keys (none when not set).
   keys: Arc<crypto::Keys>,
+  /// The `cleanupIntervalMs` timer, when set.
+  cleanup: Option<cleanup::Cleanup>,
   /// Writes run on the JS thread when they can; with `synchronous: "full"` each commit waits
   /// for an fsync, so they all go to the writer thread and the event loop never waits for it.
   writes_on_js_thread: bool,
@@ -156,7 +172,24 @@ impl AuthDatabase {
         .map_err(|err| AuthError::new(crate::error::Code::Internal, "open", err.reason))?;
       Some(held)
     };
+    let cleanup = match (settings.cleanup_interval, writer.jobs()) {
+      (Some(interval), Some(jobs)) => Some(
+        cleanup::Cleanup::start(interval, jobs, |conn| {
+          // Best effort: a failed run (e.g. a full disk) is retried at the next interval.
+          let _ = delete_expired(conn);
+        })
+        .map_err(|err| {
+          AuthError::new(
+            crate::error::Code::Internal,
+            "open",
+            format!("cannot start the cleanup timer: {err}"),
+          )
+        })?,
+      ),
+      _ => None,
+    };
     Ok(AuthDatabase {
+      cleanup,
       keys: Arc::new(crypto::Keys::new(&settings.encryption_keys.0)),
       in_memory,
       file: match &settings.location {
@@ -587,17 +620,7 @@ impl AuthDatabase {
       "deleteExpired",
       false,
       || Ok(()),
-      |conn, ()| {
-        let now = migrations::now_ms();
-        let tx = conn.savepoint().map_err(AuthError::db("deleteExpired"))?;
-        let sessions = sessions::delete_expired(&tx, now)?;
-        let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
-        tx.commit().map_err(AuthError::db("deleteExpired"))?;
-        Ok(DeletedExpired {
-          sessions: sessions as u32,
-          verification_tokens: verification_tokens as u32,
-        })
-      },
+      |conn, ()| delete_expired(conn),
     )
   }
 
@@ -712,6 +735,9 @@ impl AuthDatabase {
   pub fn close(&mut self, env: Env) {
     self.batch.flush(&env);
     self.batch.detach();
+    if let Some(mut cleanup) = self.cleanup.take() {
+      cleanup.stop();
+    }
     if let Some(held) = &self.held {
       held.close(&env);
     }

@@ -44,6 +44,10 @@ pub struct AuthDatabaseOptions {
   /// `AUTHLITE_DECRYPT`. Tokens stored before a key was set stay readable. Default: none.
   #[napi(ts_type = "string | string[]")]
   pub encryption_key: Option<napi::Either<String, Vec<String>>>,
+  /// Delete expired sessions and verification tokens every this many milliseconds, on the
+  /// writer thread (never two runs at once), until `close()`. Auth.js deletes an expired
+  /// session only when its user comes back. At least 10. Default: off.
+  pub cleanup_interval_ms: Option<u32>,
 }
 
 /// Secrets, never printed.
@@ -67,6 +71,8 @@ pub struct NormalizedOptions {
   pub synchronous: String,
   /// The ids of the encryption keys, the encrypting one first; empty without `encryptionKey`.
   pub encryption_key_ids: Vec<String>,
+  /// `cleanupIntervalMs`, 0 when off.
+  pub cleanup_interval_ms: u32,
 }
 
 /// The options with their defaults applied.
@@ -77,6 +83,7 @@ pub struct Settings {
   pub busy_timeout: Duration,
   pub synchronous: Synchronous,
   pub encryption_keys: Secrets,
+  pub cleanup_interval: Option<Duration>,
 }
 
 impl From<AuthDatabaseOptions> for Settings {
@@ -92,6 +99,9 @@ impl From<AuthDatabaseOptions> for Settings {
         Some("full") => Synchronous::Full,
         _ => Synchronous::Normal,
       },
+      cleanup_interval: options
+        .cleanup_interval_ms
+        .map(|ms| Duration::from_millis(u64::from(ms))),
       encryption_keys: Secrets(match options.encryption_key {
         None => Vec::new(),
         Some(napi::Either::A(key)) => vec![key],
@@ -116,6 +126,9 @@ impl From<&Settings> for NormalizedOptions {
       }
       .to_string(),
       encryption_key_ids: crate::crypto::Keys::new(&settings.encryption_keys.0).ids(),
+      cleanup_interval_ms: settings
+        .cleanup_interval
+        .map_or(0, |d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
     }
   }
 }
@@ -126,6 +139,7 @@ const KNOWN: &[&str] = &[
   "busyTimeoutMs",
   "synchronous",
   "encryptionKey",
+  "cleanupIntervalMs",
 ];
 
 /// Reads `undefined`, a path string, or an options object, rejecting unknown option names
@@ -185,6 +199,22 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
       })
       .transpose()?,
     encryption_key: optional("encryptionKey")?.map(encryption_keys).transpose()?,
+    cleanup_interval_ms: optional("cleanupIntervalMs")?
+      .map(|a| {
+        let ms = a.counter()?;
+        if (10..=i64::from(u32::MAX)).contains(&ms) {
+          Ok(ms as u32)
+        } else {
+          Err(AuthError::invalid(
+            METHOD,
+            format!(
+              "options.cleanupIntervalMs must be from 10 to {} milliseconds, got {ms}",
+              u32::MAX
+            ),
+          ))
+        }
+      })
+      .transpose()?,
   };
   Ok(options.into())
 }

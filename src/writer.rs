@@ -307,6 +307,11 @@ impl Writer {
     }
   }
 
+  /// The raw queue, for jobs outside the write count (the cleanup timer); drop it before `close`.
+  pub fn jobs(&self) -> Option<Sender<Job>> {
+    self.queue.clone()
+  }
+
   /// A handle that queues jobs here, until `close`.
   pub fn handle(&self) -> Option<WriterQueue> {
     self.queue.as_ref().map(|queue| WriterQueue {
