@@ -17,7 +17,7 @@ pub fn user(value: Unknown<'_>) -> AuthResult<User> {
   Ok(User {
     id,
     name: fields.nullable_string("name")?,
-    email: fields.nullable_string("email")?,
+    email: fields.patch_short_string("email")?.flatten(),
     email_verified: fields.patch_date("emailVerified")?.flatten(),
     image: fields.nullable_string("image")?,
     extra: fields.extra()?,
@@ -30,7 +30,7 @@ pub fn user_patch(value: Unknown<'_>) -> AuthResult<UserPatch> {
   Ok(UserPatch {
     id: fields.key("id")?,
     name: fields.patch_string("name")?,
-    email: fields.patch_string("email")?,
+    email: fields.patch_short_string("email")?,
     email_verified: fields.patch_date("emailVerified")?,
     image: fields.patch_string("image")?,
     extra: fields.extra()?,

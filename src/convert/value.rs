@@ -10,6 +10,13 @@ use super::js::{self, Helpers, Shape};
 use crate::error::{AuthError, AuthResult, Code};
 use crate::model::Extra;
 
+/// Longest id, email, token or other key authlite stores or looks up, in bytes of UTF-8.
+pub const MAX_KEY_BYTES: usize = 1024;
+/// Longest other text field (names, image URLs, OAuth tokens, scopes), in bytes of UTF-8.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// Longest custom-field JSON of one user or account, in bytes.
+pub const MAX_EXTRA_BYTES: usize = 64 * 1024;
+
 /// Largest integer a JS number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -103,15 +110,24 @@ impl<'env> Arg<'env> {
     unsafe { self.value.cast::<T>() }.map_err(|_| self.wrong(expected))
   }
 
-  /// A string.
+  /// A string of at most `MAX_TEXT_BYTES`.
   pub fn string(&self) -> AuthResult<String> {
     if !self.is(ValueType::String) {
       return Err(self.wrong("a string"));
     }
-    self.cast("a string")
+    let text: String = self.cast("a string")?;
+    self.at_most(&text, MAX_TEXT_BYTES)?;
+    Ok(text)
   }
 
-  /// A non-empty string (ids and keys).
+  /// A string of at most `MAX_KEY_BYTES` (an email: it is looked up and unique).
+  pub fn short_string(&self) -> AuthResult<String> {
+    let text = self.string()?;
+    self.at_most(&text, MAX_KEY_BYTES)?;
+    Ok(text)
+  }
+
+  /// A non-empty string of at most `MAX_KEY_BYTES` (ids and keys).
   pub fn key(&self) -> AuthResult<String> {
     let text = self.string()?;
     if text.is_empty() {
@@ -120,7 +136,22 @@ impl<'env> Arg<'env> {
         format!("{} must be a non-empty string", self.what),
       ));
     }
+    self.at_most(&text, MAX_KEY_BYTES)?;
     Ok(text)
+  }
+
+  fn at_most(&self, text: &str, max: usize) -> AuthResult<()> {
+    if text.len() > max {
+      return Err(AuthError::invalid(
+        self.method,
+        format!(
+          "{} is {} bytes long; authlite stores at most {max} (see Limits in the README)",
+          self.what,
+          text.len()
+        ),
+      ));
+    }
+    Ok(())
   }
 
   /// A valid `Date`, as milliseconds since the epoch.
@@ -402,6 +433,11 @@ impl<'env> Fields<'env> {
     Ok(self.patch_string(key)?.flatten())
   }
 
+  /// A string of at most `MAX_KEY_BYTES`, null, or absent (left unchanged): an email.
+  pub fn patch_short_string(&self, key: &'static str) -> AuthResult<Option<Option<String>>> {
+    self.optional(key, Arg::short_string)
+  }
+
   /// A string, null, or absent (left unchanged).
   pub fn patch_string(&self, key: &'static str) -> AuthResult<Option<Option<String>>> {
     self.optional(key, Arg::string)
@@ -446,6 +482,16 @@ impl<'env> Fields<'env> {
     let Some(json) = self.read.as_ref().and_then(|read| read.extra.as_deref()) else {
       return Ok(Extra::new());
     };
+    if json.len() > MAX_EXTRA_BYTES {
+      return Err(AuthError::invalid(
+        self.method,
+        format!(
+          "{}'s custom fields are {} bytes as JSON; authlite stores at most {MAX_EXTRA_BYTES} (see Limits in the README)",
+          self.what,
+          json.len()
+        ),
+      ));
+    }
     match serde_json::from_str(json) {
       Ok(serde_json::Value::Object(map)) => Ok(map),
       _ => Err(AuthError::invalid(
