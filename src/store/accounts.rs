@@ -19,12 +19,16 @@ fn token_fields(account: &mut Account) -> [(&'static str, &mut Option<String>); 
   ]
 }
 
-/// The account with its tokens sealed for storage (unchanged when no key is set).
-fn sealed(account: &Account, keys: &Keys, method: &'static str) -> AuthResult<Account> {
-  let mut out = account.clone();
+/// The account with its tokens sealed for storage (borrowed as it is when no key is set).
+fn sealed<'a>(
+  account: &'a Account,
+  keys: &Keys,
+  method: &'static str,
+) -> AuthResult<std::borrow::Cow<'a, Account>> {
   if !keys.enabled() {
-    return Ok(out);
+    return Ok(std::borrow::Cow::Borrowed(account));
   }
+  let mut out = account.clone();
   let (provider, id) = (account.provider.clone(), account.provider_account_id.clone());
   for (column, value) in token_fields(&mut out) {
     if let Some(text) = value.as_deref() {
@@ -39,7 +43,7 @@ fn sealed(account: &Account, keys: &Keys, method: &'static str) -> AuthResult<Ac
         })?);
     }
   }
-  Ok(out)
+  Ok(std::borrow::Cow::Owned(out))
 }
 
 /// The account with its stored tokens opened; a token that does not open is an
