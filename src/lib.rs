@@ -16,6 +16,7 @@ pub mod convert;
 pub mod crypto;
 pub mod error;
 pub mod held;
+pub mod methods;
 pub mod model;
 pub mod options;
 pub mod store;
@@ -55,10 +56,10 @@ pub fn normalize_options(env: Env, options: Option<Unknown<'_>>) -> napi::Result
 /// Deletes the expired sessions and verification tokens in one transaction.
 fn delete_expired(conn: &mut Connection) -> AuthResult<DeletedExpired> {
   let now = migrations::now_ms();
-  let tx = conn.savepoint().map_err(AuthError::db("deleteExpired"))?;
+  let tx = conn.savepoint().map_err(AuthError::db(methods::DELETE_EXPIRED))?;
   let sessions = sessions::delete_expired(&tx, now)?;
   let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
-  tx.commit().map_err(AuthError::db("deleteExpired"))?;
+  tx.commit().map_err(AuthError::db(methods::DELETE_EXPIRED))?;
   Ok(DeletedExpired {
     sessions: sessions as u32,
     verification_tokens: verification_tokens as u32,
@@ -284,7 +285,7 @@ impl AuthDatabase {
   pub fn create_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
     self.write(
       env,
-      "createUser",
+      methods::CREATE_USER,
       || convert::user(user),
       |conn, user| users::create(conn, user),
     )
@@ -297,8 +298,8 @@ impl AuthDatabase {
     ts_return_type = "AdapterUser | null"
   )]
   pub fn get_user(&self, env: Env, id: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, "getUser", |conn| {
-      users::get(conn, &Arg::new("getUser", "id", id).key()?)
+    self.read(&env, methods::GET_USER, |conn| {
+      users::get(conn, &Arg::new(methods::GET_USER, "id", id).key()?)
     })
   }
 
@@ -309,8 +310,8 @@ impl AuthDatabase {
     ts_return_type = "AdapterUser | null"
   )]
   pub fn get_user_by_email(&self, env: Env, email: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, "getUserByEmail", |conn| {
-      users::get_by_email(conn, &Arg::new("getUserByEmail", "email", email).key()?)
+    self.read(&env, methods::GET_USER_BY_EMAIL, |conn| {
+      users::get_by_email(conn, &Arg::new(methods::GET_USER_BY_EMAIL, "email", email).key()?)
     })
   }
 
@@ -321,8 +322,8 @@ impl AuthDatabase {
     ts_return_type = "AdapterUser | null"
   )]
   pub fn get_user_by_account(&self, env: Env, account: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, "getUserByAccount", |conn| {
-      let (provider, provider_account_id) = convert::account_key("getUserByAccount", account)?;
+    self.read(&env, methods::GET_USER_BY_ACCOUNT, |conn| {
+      let (provider, provider_account_id) = convert::account_key(methods::GET_USER_BY_ACCOUNT, account)?;
       users::get_by_account(conn, &provider, &provider_account_id)
     })
   }
@@ -335,7 +336,12 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterUser>"
   )]
   pub fn update_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
-    self.write(env, "updateUser", || convert::user_patch(user), users::update)
+    self.write(
+      env,
+      methods::UPDATE_USER,
+      || convert::user_patch(user),
+      users::update,
+    )
   }
 
   /// Deletes a user with their sessions, accounts and authenticators, in one transaction.
@@ -346,8 +352,8 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterUser | null>"
   )]
   pub fn delete_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
-    let id = || Arg::new("deleteUser", "userId", user_id).key();
-    self.write(env, "deleteUser", id, |conn, id| users::delete(conn, id))
+    let id = || Arg::new(methods::DELETE_USER, "userId", user_id).key();
+    self.write(env, methods::DELETE_USER, id, |conn, id| users::delete(conn, id))
   }
 
   /// Links a provider account to a user. Provider-specific fields are kept.
@@ -360,7 +366,7 @@ impl AuthDatabase {
     let keys = Arc::clone(&self.keys);
     self.write(
       env,
-      "linkAccount",
+      methods::LINK_ACCOUNT,
       || convert::account(account),
       move |conn, account| accounts::link(conn, account, &keys),
     )
@@ -373,9 +379,9 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterAccount | null>"
   )]
   pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
-    let key = || convert::account_key("unlinkAccount", account);
+    let key = || convert::account_key(methods::UNLINK_ACCOUNT, account);
     let keys = Arc::clone(&self.keys);
-    self.write(env, "unlinkAccount", key, move |conn, (provider, id)| {
+    self.write(env, methods::UNLINK_ACCOUNT, key, move |conn, (provider, id)| {
       accounts::unlink(conn, provider, id, &keys)
     })
   }
@@ -392,9 +398,9 @@ impl AuthDatabase {
     provider_account_id: Unknown<'_>,
     provider: Unknown<'_>,
   ) -> napi::Result<Option<Account>> {
-    self.read(&env, "getAccount", |conn| {
-      let id = Arg::new("getAccount", "providerAccountId", provider_account_id).key()?;
-      let provider = Arg::new("getAccount", "provider", provider).key()?;
+    self.read(&env, methods::GET_ACCOUNT, |conn| {
+      let id = Arg::new(methods::GET_ACCOUNT, "providerAccountId", provider_account_id).key()?;
+      let provider = Arg::new(methods::GET_ACCOUNT, "provider", provider).key()?;
       accounts::get(conn, &id, &provider, &self.keys)
     })
   }
@@ -409,7 +415,7 @@ impl AuthDatabase {
     let hashed = self.hash_session_tokens;
     self.write(
       env,
-      "createSession",
+      methods::CREATE_SESSION,
       || convert::session(session),
       move |conn, s| sessions::create(conn, s, hashed),
     )
@@ -426,8 +432,8 @@ impl AuthDatabase {
     env: Env,
     session_token: Unknown<'_>,
   ) -> napi::Result<Option<SessionAndUser>> {
-    self.read(&env, "getSessionAndUser", |conn| {
-      let token = Arg::new("getSessionAndUser", "sessionToken", session_token).key()?;
+    self.read(&env, methods::GET_SESSION_AND_USER, |conn| {
+      let token = Arg::new(methods::GET_SESSION_AND_USER, "sessionToken", session_token).key()?;
       let found = sessions::get_session_and_user(conn, &token, self.hash_session_tokens)?;
       Ok(found.map(|(session, user)| SessionAndUser(session, user)))
     })
@@ -443,7 +449,7 @@ impl AuthDatabase {
     session_token: Unknown<'env>,
     shape: Unknown<'env>,
   ) -> napi::Result<Option<Unknown<'env>>> {
-    const METHOD: &str = "getSessionAndUser";
+    const METHOD: &str = methods::GET_SESSION_AND_USER;
     let shaped = self.read(env, METHOD, |conn| {
       let token = Arg::new(METHOD, "sessionToken", session_token).key()?;
       sessions::with_session_and_user_row(conn, &token, self.hash_session_tokens, |row| {
@@ -471,7 +477,7 @@ impl AuthDatabase {
   pub fn update_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
     let hashed = self.hash_session_tokens;
     let patch = || convert::session_patch(session);
-    self.write(env, "updateSession", patch, move |conn, patch| {
+    self.write(env, methods::UPDATE_SESSION, patch, move |conn, patch| {
       sessions::update(conn, patch, hashed)
     })
   }
@@ -488,8 +494,8 @@ impl AuthDatabase {
     session_token: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     let hashed = self.hash_session_tokens;
-    let token = || Arg::new("deleteSession", "sessionToken", session_token).key();
-    self.write(env, "deleteSession", token, move |conn, token| {
+    let token = || Arg::new(methods::DELETE_SESSION, "sessionToken", session_token).key();
+    self.write(env, methods::DELETE_SESSION, token, move |conn, token| {
       sessions::delete(conn, token, hashed)
     })
   }
@@ -506,7 +512,7 @@ impl AuthDatabase {
     token: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     let token = || convert::verification_token(token);
-    self.write(env, "createVerificationToken", token, |conn, token| {
+    self.write(env, methods::CREATE_VERIFICATION_TOKEN, token, |conn, token| {
       verification_tokens::create(conn, token)
     })
   }
@@ -524,9 +530,12 @@ impl AuthDatabase {
     params: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     let key = || convert::verification_token_key(params);
-    self.write(env, "useVerificationToken", key, |conn, (identifier, token)| {
-      verification_tokens::use_token(conn, identifier, token)
-    })
+    self.write(
+      env,
+      methods::USE_VERIFICATION_TOKEN,
+      key,
+      |conn, (identifier, token)| verification_tokens::use_token(conn, identifier, token),
+    )
   }
 
   /// Stores a WebAuthn credential for an existing user.
@@ -541,7 +550,7 @@ impl AuthDatabase {
     authenticator: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     let input = || convert::authenticator(authenticator);
-    self.write(env, "createAuthenticator", input, |conn, a| {
+    self.write(env, methods::CREATE_AUTHENTICATOR, input, |conn, a| {
       authenticators::create(conn, a)
     })
   }
@@ -557,10 +566,10 @@ impl AuthDatabase {
     env: Env,
     credential_id: Unknown<'_>,
   ) -> napi::Result<Option<Authenticator>> {
-    self.read(&env, "getAuthenticator", |conn| {
+    self.read(&env, methods::GET_AUTHENTICATOR, |conn| {
       authenticators::get(
         conn,
-        &Arg::new("getAuthenticator", "credentialID", credential_id).key()?,
+        &Arg::new(methods::GET_AUTHENTICATOR, "credentialID", credential_id).key()?,
       )
     })
   }
@@ -576,10 +585,10 @@ impl AuthDatabase {
     env: Env,
     user_id: Unknown<'_>,
   ) -> napi::Result<Vec<Authenticator>> {
-    self.read(&env, "listAuthenticatorsByUserId", |conn| {
+    self.read(&env, methods::LIST_AUTHENTICATORS_BY_USER_ID, |conn| {
       authenticators::list_by_user(
         conn,
-        &Arg::new("listAuthenticatorsByUserId", "userId", user_id).key()?,
+        &Arg::new(methods::LIST_AUTHENTICATORS_BY_USER_ID, "userId", user_id).key()?,
       )
     })
   }
@@ -597,7 +606,7 @@ impl AuthDatabase {
     credential_id: Unknown<'_>,
     new_counter: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
-    const METHOD: &str = "updateAuthenticatorCounter";
+    const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
     let input = || {
       Ok((
         Arg::new(METHOD, "credentialID", credential_id).key()?,
@@ -617,7 +626,7 @@ impl AuthDatabase {
     // On the writer thread: deleting many rows must not hold up the event loop.
     self.write_where(
       env,
-      "deleteExpired",
+      methods::DELETE_EXPIRED,
       false,
       || Ok(()),
       |conn, ()| delete_expired(conn),
@@ -635,7 +644,7 @@ impl AuthDatabase {
     ts_return_type = "Promise<BackupResult>"
   )]
   pub fn backup<'env>(&self, env: &'env Env, destination: Unknown<'_>) -> napi::Result<Object<'env>> {
-    const METHOD: &str = "backup";
+    const METHOD: &str = methods::BACKUP;
     let run = || -> AuthResult<Object<'env>> {
       if self.reader.is_none() {
         return Err(AuthError::closed(METHOD));
@@ -687,7 +696,7 @@ impl AuthDatabase {
   /// `AUTHLITE_DECRYPT` and nothing changes.
   #[napi(catch_unwind, ts_return_type = "Promise<Reencrypted>")]
   pub fn reencrypt<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-    const METHOD: &str = "reencrypt";
+    const METHOD: &str = methods::REENCRYPT;
     let keys = Arc::clone(&self.keys);
     let check = || {
       if keys.enabled() {

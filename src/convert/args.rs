@@ -5,11 +5,12 @@ use napi::bindgen_prelude::Unknown;
 use super::js::Shape;
 use super::value::Arg;
 use crate::error::AuthResult;
+use crate::methods;
 use crate::model::{Account, Authenticator, Session, SessionPatch, User, UserPatch, VerificationToken};
 
 /// `createUser(user)`: keeps the `id` Auth.js passes, or makes a UUID when there is none.
 pub fn user(value: Unknown<'_>) -> AuthResult<User> {
-  let fields = Arg::new("createUser", "user", value).record(Shape::User)?;
+  let fields = Arg::new(methods::CREATE_USER, "user", value).record(Shape::User)?;
   let id = match fields.field("id")? {
     id if id.is_nullish() => uuid::Uuid::new_v4().to_string(),
     id => id.key()?,
@@ -26,7 +27,7 @@ pub fn user(value: Unknown<'_>) -> AuthResult<User> {
 
 /// `updateUser(user)`: the id and the fields to change.
 pub fn user_patch(value: Unknown<'_>) -> AuthResult<UserPatch> {
-  let fields = Arg::new("updateUser", "user", value).record(Shape::User)?;
+  let fields = Arg::new(methods::UPDATE_USER, "user", value).record(Shape::User)?;
   Ok(UserPatch {
     id: fields.key("id")?,
     name: fields.patch_string("name")?,
@@ -39,7 +40,7 @@ pub fn user_patch(value: Unknown<'_>) -> AuthResult<UserPatch> {
 
 /// `linkAccount(account)`.
 pub fn account(value: Unknown<'_>) -> AuthResult<Account> {
-  let fields = Arg::new("linkAccount", "account", value).record(Shape::Account)?;
+  let fields = Arg::new(methods::LINK_ACCOUNT, "account", value).record(Shape::Account)?;
   Ok(Account {
     user_id: fields.key("userId")?,
     kind: fields.key("type")?,
@@ -64,7 +65,7 @@ pub fn account_key(method: &'static str, value: Unknown<'_>) -> AuthResult<(Stri
 
 /// `createSession(session)`.
 pub fn session(value: Unknown<'_>) -> AuthResult<Session> {
-  let fields = Arg::new("createSession", "session", value).record(Shape::Session)?;
+  let fields = Arg::new(methods::CREATE_SESSION, "session", value).record(Shape::Session)?;
   Ok(Session {
     session_token: fields.key("sessionToken")?,
     user_id: fields.key("userId")?,
@@ -74,7 +75,7 @@ pub fn session(value: Unknown<'_>) -> AuthResult<Session> {
 
 /// `updateSession(session)`: the token, and a new `expires` and/or `userId`.
 pub fn session_patch(value: Unknown<'_>) -> AuthResult<SessionPatch> {
-  let fields = Arg::new("updateSession", "session", value).record(Shape::Session)?;
+  let fields = Arg::new(methods::UPDATE_SESSION, "session", value).record(Shape::Session)?;
   let user_id = fields.field("userId")?;
   let expires = fields.field("expires")?;
   Ok(SessionPatch {
@@ -94,8 +95,8 @@ pub fn session_patch(value: Unknown<'_>) -> AuthResult<SessionPatch> {
 
 /// `createVerificationToken(token)`.
 pub fn verification_token(value: Unknown<'_>) -> AuthResult<VerificationToken> {
-  let fields =
-    Arg::new("createVerificationToken", "verificationToken", value).record(Shape::VerificationToken)?;
+  let fields = Arg::new(methods::CREATE_VERIFICATION_TOKEN, "verificationToken", value)
+    .record(Shape::VerificationToken)?;
   Ok(VerificationToken {
     identifier: fields.key("identifier")?,
     token: fields.key("token")?,
@@ -105,13 +106,15 @@ pub fn verification_token(value: Unknown<'_>) -> AuthResult<VerificationToken> {
 
 /// `{ identifier, token }` of `useVerificationToken`.
 pub fn verification_token_key(value: Unknown<'_>) -> AuthResult<(String, String)> {
-  let fields = Arg::new("useVerificationToken", "params", value).record(Shape::VerificationTokenKey)?;
+  let fields =
+    Arg::new(methods::USE_VERIFICATION_TOKEN, "params", value).record(Shape::VerificationTokenKey)?;
   Ok((fields.key("identifier")?, fields.key("token")?))
 }
 
 /// `createAuthenticator(authenticator)`.
 pub fn authenticator(value: Unknown<'_>) -> AuthResult<Authenticator> {
-  let fields = Arg::new("createAuthenticator", "authenticator", value).record(Shape::Authenticator)?;
+  let fields =
+    Arg::new(methods::CREATE_AUTHENTICATOR, "authenticator", value).record(Shape::Authenticator)?;
   Ok(Authenticator {
     credential_id: fields.key("credentialID")?,
     user_id: fields.key("userId")?,

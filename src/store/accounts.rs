@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{extra_from_sql, extra_to_sql};
 use crate::crypto::{Keys, Place};
 use crate::error::{AuthError, AuthResult, Code};
+use crate::methods;
 use crate::model::Account;
 
 /// The columns holding secrets, encrypted with `encryptionKey`.
@@ -107,7 +108,7 @@ fn expires_at_value(expires_at: Option<f64>) -> Value {
 
 /// Links an account to an existing user.
 pub fn link(conn: &Connection, account: &Account, keys: &Keys) -> AuthResult<Account> {
-  const METHOD: &str = "linkAccount";
+  const METHOD: &str = methods::LINK_ACCOUNT;
   let stored = sealed(account, keys, METHOD)?;
   conn
     .prepare_cached(concat!(
@@ -148,7 +149,7 @@ pub fn unlink(
   provider_account_id: &str,
   keys: &Keys,
 ) -> AuthResult<Option<Account>> {
-  const METHOD: &str = "unlinkAccount";
+  const METHOD: &str = methods::UNLINK_ACCOUNT;
   // Read (and decrypt) first: a token that does not decrypt must fail the call, not cost the
   // row, which a DELETE ... RETURNING would already have removed.
   if get(conn, provider_account_id, provider, keys)
@@ -182,7 +183,7 @@ pub fn get(
   provider: &str,
   keys: &Keys,
 ) -> AuthResult<Option<Account>> {
-  const METHOD: &str = "getAccount";
+  const METHOD: &str = methods::GET_ACCOUNT;
   conn
     .prepare_cached(concat!(
       r#"SELECT "#,
@@ -204,7 +205,7 @@ pub fn get(
 /// accounts changed. A token that does not open stops it with `AUTHLITE_DECRYPT`, nothing
 /// changed (the caller's transaction rolls back).
 pub fn reencrypt(conn: &Connection, keys: &Keys) -> AuthResult<u32> {
-  const METHOD: &str = "reencrypt";
+  const METHOD: &str = methods::REENCRYPT;
   let db = AuthError::db(METHOD);
   let rows: Vec<Account> = conn
     .prepare(concat!(r#"SELECT "#, columns!(), r#" FROM "account""#))

@@ -3,6 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::error::{AuthError, AuthResult};
+use crate::methods;
 use crate::model::Authenticator;
 
 /// The columns, in the order `from_row` reads them (a macro, so statements are `concat!`ed at
@@ -29,7 +30,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Authenticator> {
 
 /// Stores a credential for an existing user; a credentialID already stored is a conflict.
 pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Authenticator> {
-  const METHOD: &str = "createAuthenticator";
+  const METHOD: &str = methods::CREATE_AUTHENTICATOR;
   conn
     .prepare_cached(concat!(
       r#"INSERT INTO "authenticator" ("#,
@@ -67,7 +68,7 @@ pub fn get(conn: &Connection, credential_id: &str) -> AuthResult<Option<Authenti
       r#" FROM "authenticator" WHERE "credentialID" = ?1"#
     ))
     .and_then(|mut stmt| stmt.query_row([credential_id], from_row).optional())
-    .map_err(AuthError::db("getAuthenticator"))
+    .map_err(AuthError::db(methods::GET_AUTHENTICATOR))
 }
 
 /// All of a user's credentials, oldest first.
@@ -79,12 +80,12 @@ pub fn list_by_user(conn: &Connection, user_id: &str) -> AuthResult<Vec<Authenti
       r#" FROM "authenticator" WHERE "userId" = ?1 ORDER BY rowid"#
     ))
     .and_then(|mut stmt| stmt.query_map([user_id], from_row)?.collect())
-    .map_err(AuthError::db("listAuthenticatorsByUserId"))
+    .map_err(AuthError::db(methods::LIST_AUTHENTICATORS_BY_USER_ID))
 }
 
 /// Sets the signature counter; a credential that does not exist is an error.
 pub fn update_counter(conn: &Connection, credential_id: &str, counter: i64) -> AuthResult<Authenticator> {
-  const METHOD: &str = "updateAuthenticatorCounter";
+  const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
   conn
     .prepare_cached(concat!(
       r#"UPDATE "authenticator" SET "counter" = ?2 WHERE "credentialID" = ?1 RETURNING "#,

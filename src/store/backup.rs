@@ -8,8 +8,9 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{AuthError, AuthResult, Code};
+use crate::methods;
 
-const METHOD: &str = "backup";
+const METHOD: &str = methods::BACKUP;
 /// Pages copied per backup step.
 const PAGES_PER_STEP: i32 = 1024;
 

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::users;
 use crate::error::{AuthError, AuthResult};
+use crate::methods;
 use crate::model::{Session, SessionPatch, User};
 
 /// Lowercase hex SHA-256 of a session token.
@@ -44,7 +45,7 @@ impl ToSql for Key<'_> {
 
 /// Inserts a session for an existing user.
 pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<Session> {
-  const METHOD: &str = "createSession";
+  const METHOD: &str = methods::CREATE_SESSION;
   conn
     .prepare_cached(r#"INSERT INTO "session" ("sessionToken", "userId", "expires") VALUES (?1, ?2, ?3)"#)
     .and_then(|mut stmt| {
@@ -73,7 +74,7 @@ pub fn with_session_and_user_row<R>(
   hashed: bool,
   read: impl FnOnce(&Row<'_>) -> rusqlite::Result<R>,
 ) -> AuthResult<Option<R>> {
-  const METHOD: &str = "getSessionAndUser";
+  const METHOD: &str = methods::GET_SESSION_AND_USER;
   let mut stmt = conn
     .prepare_cached(SESSION_AND_USER)
     .map_err(AuthError::db(METHOD))?;
@@ -104,7 +105,7 @@ pub fn get_session_and_user(
 /// Changes `expires` and/or `userId`; `None` when the session does not exist (Auth.js treats
 /// that as signed out).
 pub fn update(conn: &Connection, patch: &SessionPatch, hashed: bool) -> AuthResult<Option<Session>> {
-  const METHOD: &str = "updateSession";
+  const METHOD: &str = methods::UPDATE_SESSION;
   // Only the given columns are set: setting `userId`, even to its own value, would rewrite the
   // session's entry in the userId index too, and Auth.js usually passes `expires` alone.
   let token = key(&patch.session_token, hashed);
@@ -144,7 +145,7 @@ pub fn update(conn: &Connection, patch: &SessionPatch, hashed: bool) -> AuthResu
 
 /// Deletes a session; returns it, or `None` when it was already gone.
 pub fn delete(conn: &Connection, token: &str, hashed: bool) -> AuthResult<Option<Session>> {
-  const METHOD: &str = "deleteSession";
+  const METHOD: &str = methods::DELETE_SESSION;
   conn
     .prepare_cached(r#"DELETE FROM "session" WHERE "sessionToken" = ?1 RETURNING "userId", "expires""#)
     .and_then(|mut stmt| {
@@ -166,5 +167,5 @@ pub fn delete_expired(conn: &Connection, now_ms: i64) -> AuthResult<usize> {
   conn
     .prepare_cached(r#"DELETE FROM "session" WHERE "expires" < ?1"#)
     .and_then(|mut stmt| stmt.execute([now_ms]))
-    .map_err(AuthError::db("deleteExpired"))
+    .map_err(AuthError::db(methods::DELETE_EXPIRED))
 }

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::{extra_from_sql, extra_to_sql};
 use crate::error::{AuthError, AuthResult};
+use crate::methods;
 use crate::model::{User, UserPatch};
 
 /// Reads a user from `user_columns!()` starting at column `at`.
@@ -39,7 +40,7 @@ fn email_taken(email: &Option<String>) -> String {
 
 /// Inserts a user; a duplicate id or email is a conflict.
 pub fn create(conn: &Connection, user: &User) -> AuthResult<User> {
-  const METHOD: &str = "createUser";
+  const METHOD: &str = methods::CREATE_USER;
   execute_with_user(
     conn,
     r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "authlite_extra")
@@ -75,7 +76,7 @@ fn get_where(
 pub fn get(conn: &Connection, id: &str) -> AuthResult<Option<User>> {
   get_where(
     conn,
-    "getUser",
+    methods::GET_USER,
     concat!("SELECT ", user_columns!(), r#" FROM "user" u WHERE u."id" = ?1"#),
     id,
   )
@@ -88,7 +89,7 @@ pub fn get_by_email(conn: &Connection, email: &str) -> AuthResult<Option<User>> 
     user_columns!(),
     r#" FROM "user" u WHERE u."email" = ?1"#
   );
-  get_where(conn, "getUserByEmail", sql, email)
+  get_where(conn, methods::GET_USER_BY_EMAIL, sql, email)
 }
 
 /// The user who owns the account `provider`/`provider_account_id`.
@@ -97,7 +98,7 @@ pub fn get_by_account(
   provider: &str,
   provider_account_id: &str,
 ) -> AuthResult<Option<User>> {
-  const METHOD: &str = "getUserByAccount";
+  const METHOD: &str = methods::GET_USER_BY_ACCOUNT;
   let sql = concat!(
     "SELECT ",
     user_columns!(),
@@ -113,7 +114,7 @@ pub fn get_by_account(
 
 /// Applies `patch` to the stored user and returns the result; a missing user is an error.
 pub fn update(conn: &mut Connection, patch: &UserPatch) -> AuthResult<User> {
-  const METHOD: &str = "updateUser";
+  const METHOD: &str = methods::UPDATE_USER;
   let tx = conn.savepoint().map_err(AuthError::db(METHOD))?;
   let mut user = get(&tx, &patch.id)
     .map_err(|e| AuthError { method: METHOD, ..e })?
@@ -152,7 +153,7 @@ pub fn update(conn: &mut Connection, patch: &UserPatch) -> AuthResult<User> {
 /// relying on foreign-key cascades, which a database made by another tool may lack). Returns
 /// the deleted user, or `None` when there was none.
 pub fn delete(conn: &mut Connection, id: &str) -> AuthResult<Option<User>> {
-  const METHOD: &str = "deleteUser";
+  const METHOD: &str = methods::DELETE_USER;
   let db = AuthError::db(METHOD);
   let tx = conn.savepoint().map_err(&db)?;
   for sql in [

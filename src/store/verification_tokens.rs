@@ -3,11 +3,12 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{AuthError, AuthResult};
+use crate::methods;
 use crate::model::VerificationToken;
 
 /// Stores a token.
 pub fn create(conn: &Connection, token: &VerificationToken) -> AuthResult<VerificationToken> {
-  const METHOD: &str = "createVerificationToken";
+  const METHOD: &str = methods::CREATE_VERIFICATION_TOKEN;
   conn
     .prepare_cached(
       r#"INSERT INTO "verificationToken" ("identifier", "token", "expires") VALUES (?1, ?2, ?3)"#,
@@ -20,7 +21,7 @@ pub fn create(conn: &Connection, token: &VerificationToken) -> AuthResult<Verifi
 /// Deletes and returns the token in one statement, so of concurrent callers (in this process
 /// or another) exactly one gets it. Expired tokens are returned too: Auth.js checks `expires`.
 pub fn use_token(conn: &Connection, identifier: &str, token: &str) -> AuthResult<Option<VerificationToken>> {
-  const METHOD: &str = "useVerificationToken";
+  const METHOD: &str = methods::USE_VERIFICATION_TOKEN;
   conn
     .prepare_cached(
       r#"DELETE FROM "verificationToken" WHERE "identifier" = ?1 AND "token" = ?2
@@ -45,5 +46,5 @@ pub fn delete_expired(conn: &Connection, now_ms: i64) -> AuthResult<usize> {
   conn
     .prepare_cached(r#"DELETE FROM "verificationToken" WHERE "expires" < ?1"#)
     .and_then(|mut stmt| stmt.execute([now_ms]))
-    .map_err(AuthError::db("deleteExpired"))
+    .map_err(AuthError::db(methods::DELETE_EXPIRED))
 }
