@@ -292,25 +292,8 @@ impl Batch {
     deferred: sys::napi_deferred,
     work: HeldWork,
   ) -> AuthResult<()> {
-    let mut state = self.state.borrow_mut();
-    let shared = state.conn.clone().ok_or_else(|| AuthError::closed(method))?;
-    let mut conn = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    let outcome = work(&mut conn);
-    if conn.is_autocommit() {
-      state.open = false;
-      let pending = std::mem::take(&mut state.pending);
-      drop(conn);
-      drop(state);
-      let err = outcome
-        .as_ref()
-        .err()
-        .cloned()
-        .unwrap_or_else(|| AuthError::new(Code::Database, method, "the transaction was rolled back"));
-      settle(env, pending, Some(&err));
-      return Err(err);
-    }
-    let value = outcome?;
-    state.pending.push(Pending {
+    let value = self.in_transaction(env, method, work)?;
+    self.state.borrow_mut().pending.push(Pending {
       method,
       deferred,
       value,
@@ -325,6 +308,24 @@ impl Batch {
     T: ToNapiValue + 'static,
     F: FnOnce(&mut Connection) -> AuthResult<T>,
   {
+    let value = self.in_transaction(env, method, work)?;
+    let (deferred, promise) =
+      create_promise(env).map_err(|e| AuthError::new(Code::Internal, method, e.reason))?;
+    self.state.borrow_mut().pending.push(Pending {
+      method,
+      deferred,
+      value: Box::new(move |env| unsafe { T::to_napi_value(env, value) }),
+    });
+    Ok(promise)
+  }
+
+  /// Runs `work` on the connection, inside the open transaction.
+  fn in_transaction<T>(
+    &self,
+    env: &Env,
+    method: &'static str,
+    work: impl FnOnce(&mut Connection) -> AuthResult<T>,
+  ) -> AuthResult<T> {
     let mut state = self.state.borrow_mut();
     let shared = state.conn.clone().ok_or_else(|| AuthError::closed(method))?;
     let mut conn = shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -344,15 +345,7 @@ impl Batch {
       settle(env, pending, Some(&err));
       return Err(err);
     }
-    let value = outcome?;
-    let (deferred, promise) =
-      create_promise(env).map_err(|e| AuthError::new(Code::Internal, method, e.reason))?;
-    state.pending.push(Pending {
-      method,
-      deferred,
-      value: Box::new(move |env| unsafe { T::to_napi_value(env, value) }),
-    });
-    Ok(promise)
+    outcome
   }
 
   /// Commits the open transaction and settles its promises; what `close()` calls first.

@@ -20,7 +20,7 @@ use napi::{sys, Env};
 
 use crate::batch::{self, Batch, HeldWrite};
 use crate::error::{AuthError, Code};
-use crate::writer::{self, Job, WriterQueue};
+use crate::writer::{self, WriterQueue};
 
 /// A napi threadsafe function handle; napi allows calling it from any thread.
 struct Tsfn(sys::napi_threadsafe_function);
@@ -126,41 +126,26 @@ fn send_all(env: &Env, writer: &Rc<RefCell<Option<WriterQueue>>>, writes: Vec<He
         continue;
       }
     };
-    let job = Job::Write(Box::new(move |conn| {
-      let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
-          Err(AuthError::new(
-            Code::Internal,
-            method,
-            "panicked; please report this bug",
-          ))
-        });
-      Box::new(move |rolled_back: Option<&AuthError>| {
-        let outcome = match (outcome, rolled_back) {
-          (Ok(_), Some(err)) => Err(AuthError::new(
-            err.code,
-            method,
-            format!("the write was rolled back: {}", err.message),
-          )),
-          (outcome, _) => outcome,
-        };
-        bridge.resolve(move |env: Env| {
-          let deferred = deferred;
-          match outcome.and_then(|to_js| {
-            to_js(env.raw()).map_err(|err| AuthError::new(Code::Internal, method, err.reason))
-          }) {
-            // SAFETY: on the JS thread, settling the deferred this write was given.
-            Ok(value) => unsafe {
-              sys::napi_resolve_deferred(env.raw(), deferred.0, value);
-            },
-            Err(err) => batch::reject(&env, deferred, err),
-          }
-          Ok(())
-        });
-      }) as writer::Settle
-    }));
+    let raw = deferred.0;
+    let job = writer::write_job(method, work, move |outcome| {
+      bridge.resolve(move |env: Env| {
+        let deferred = deferred;
+        match outcome.and_then(|to_js| {
+          to_js(env.raw()).map_err(|err| AuthError::new(Code::Internal, method, err.reason))
+        }) {
+          // SAFETY: on the JS thread, settling the deferred this write was given.
+          Ok(value) => unsafe {
+            sys::napi_resolve_deferred(env.raw(), deferred.0, value);
+          },
+          Err(err) => batch::reject(&env, deferred, err),
+        }
+        Ok(())
+      });
+    });
     if let Err(job) = writer.send(job) {
-      drop(job); // the bridge deferred rejects when dropped; ours stays pending: reject it
+      // The writer thread is gone: the job (and the settle inside it) never runs.
+      drop(job);
+      batch::reject(env, batch::RawDeferred(raw), AuthError::closed(method));
     }
   }
 }

@@ -188,6 +188,39 @@ impl WriterQueue {
   }
 }
 
+/// Runs `work`, turning a panic into an `AUTHLITE_INTERNAL` error (never taking Node down).
+fn guarded<T>(method: &'static str, work: impl FnOnce() -> AuthResult<T>) -> AuthResult<T> {
+  catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| {
+    Err(AuthError::new(
+      Code::Internal,
+      method,
+      "panicked; please report this bug",
+    ))
+  })
+}
+
+/// A write job: runs `work` in the writer's shared transaction and hands `done` its outcome once
+/// that transaction ends (an error if it rolled back).
+pub fn write_job<T: Send + 'static>(
+  method: &'static str,
+  work: impl FnOnce(&mut Connection) -> AuthResult<T> + Send + 'static,
+  done: impl FnOnce(AuthResult<T>) + Send + 'static,
+) -> Job {
+  Job::Write(Box::new(move |conn| {
+    let outcome = guarded(method, || work(conn));
+    Box::new(move |rolled_back: Option<&AuthError>| {
+      done(match (outcome, rolled_back) {
+        (Ok(_), Some(err)) => Err(AuthError::new(
+          err.code,
+          method,
+          format!("the write was rolled back: {}", err.message),
+        )),
+        (outcome, _) => outcome,
+      })
+    }) as Settle
+  }))
+}
+
 /// A write as a job for the writer thread (or `run_here`), and the promise it settles. A panic
 /// in `work` rejects the promise with an `AUTHLITE_INTERNAL` error instead of taking Node down.
 pub fn job<'env, T, F>(env: &'env Env, method: &'static str, work: F) -> AuthResult<(Job, Object<'env>)>
@@ -197,26 +230,9 @@ where
 {
   let internal = |err: napi::Error| AuthError::new(Code::Internal, method, err.reason.clone());
   let (deferred, promise) = env.create_deferred().map_err(internal)?;
-  let job = Job::Write(Box::new(move |conn| {
-    let outcome = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or_else(|_| {
-      Err(AuthError::new(
-        Code::Internal,
-        method,
-        "panicked; please report this bug",
-      ))
-    });
-    Box::new(move |rolled_back: Option<&AuthError>| {
-      let outcome = match (outcome, rolled_back) {
-        (Ok(_), Some(err)) => Err(AuthError::new(
-          err.code,
-          method,
-          format!("the write was rolled back: {}", err.message),
-        )),
-        (outcome, _) => outcome,
-      };
-      deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
-    }) as Settle
-  }));
+  let job = write_job(method, work, move |outcome| {
+    deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
+  });
   Ok((job, promise))
 }
 
