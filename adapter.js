@@ -7,7 +7,7 @@
 
 const { resolve } = require('node:path')
 
-const { AuthDatabase, normalizeOptions } = require('./load-binding')
+const { AuthDatabase, PostgresDatabase, normalizeOptions } = require('./load-binding')
 const { warnIfInBuildOutput } = require('./path-warning')
 
 /** Opens the database, warning first when its file would be lost with the next build. */
@@ -16,12 +16,19 @@ function open(options) {
   return new AuthDatabase(options)
 }
 
+/** Whether `options` name a PostgreSQL database: a `postgres://` URL, or an object with `url`. */
+function isPostgres(options) {
+  if (typeof options === 'string') return /^postgres(ql)?:\/\//i.test(options)
+  return options !== null && typeof options === 'object' && 'url' in options
+}
+
 /**
  * Opens an authlite database for operations outside the Adapter interface
- * (`deleteExpired()`, `close()`); pass it to `SqliteAdapter(db)` to share it with Auth.js.
+ * (`deleteExpired()`, `close()`); pass it to `SqliteAdapter(db)` (or, for `{ url }`,
+ * `PostgresAdapter(db)`) to share it with Auth.js.
  */
 function openAuthDatabase(options) {
-  return open(options)
+  return isPostgres(options) ? new PostgresDatabase(options) : open(options)
 }
 
 // Databases SqliteAdapter opened, one per file (its resolved path) and process, kept on
@@ -89,6 +96,11 @@ function sessionAndUser(sessionToken, expires, id, name, email, emailVerified, i
 
 /** The Auth.js adapter over an authlite database (a path, options, or an open database). */
 function SqliteAdapter(databaseOrOptions) {
+  if (databaseOrOptions instanceof PostgresDatabase || (typeof databaseOrOptions === 'string' && isPostgres(databaseOrOptions))) {
+    const error = new Error('authlite: open: this is a PostgreSQL database: use PostgresAdapter instead of SqliteAdapter')
+    error.code = 'AUTHLITE_INVALID_INPUT'
+    throw error
+  }
   const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : sharedDatabase(databaseOrOptions)
   return {
     createUser: async (user) => db.createUser(user),
@@ -115,4 +127,53 @@ function SqliteAdapter(databaseOrOptions) {
   }
 }
 
-module.exports = { SqliteAdapter, openAuthDatabase, AuthDatabase }
+// PostgreSQL pools PostgresAdapter opened, one per URL and options, kept on globalThis for the
+// same reason as `opened` above (a dev server reloading `auth.ts`).
+const pools = (globalThis[Symbol.for('authlite.openedPostgres')] ??= new Map())
+
+function sharedPostgres(options) {
+  const key = JSON.stringify(typeof options === 'string' ? { url: options } : options)
+  const existing = pools.get(key)
+  if (existing && !existing.closed) return existing
+  const db = new PostgresDatabase(options)
+  pools.set(key, db)
+  return db
+}
+
+/**
+ * The Auth.js adapter on PostgreSQL: `PostgresAdapter({ url: process.env.DATABASE_URL })`, or a
+ * database from `openAuthDatabase({ url })`. The same 19 methods, results and errors as
+ * `SqliteAdapter`; the pool connects (and creates the tables) on the first call.
+ */
+function PostgresAdapter(databaseOrOptions) {
+  if (databaseOrOptions instanceof AuthDatabase) {
+    const error = new Error('authlite: open: this is a SQLite database: use SqliteAdapter instead of PostgresAdapter')
+    error.code = 'AUTHLITE_INVALID_INPUT'
+    throw error
+  }
+  const db = databaseOrOptions instanceof PostgresDatabase ? databaseOrOptions : sharedPostgres(databaseOrOptions)
+  return {
+    createUser: async (user) => db.createUser(user),
+    getUser: async (id) => db.getUser(id),
+    getUserByEmail: async (email) => db.getUserByEmail(email),
+    getUserByAccount: async (account) => db.getUserByAccount(account),
+    updateUser: async (user) => db.updateUser(user),
+    deleteUser: async (userId) => db.deleteUser(userId),
+    linkAccount: async (account) => db.linkAccount(account),
+    unlinkAccount: async (account) => (await db.unlinkAccount(account)) ?? undefined,
+    createSession: async (session) => db.createSession(session),
+    getSessionAndUser: async (sessionToken) => db.getSessionAndUser(sessionToken),
+    updateSession: async (session) => db.updateSession(session),
+    deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
+    createVerificationToken: async (token) => db.createVerificationToken(token),
+    useVerificationToken: async (params) => db.useVerificationToken(params),
+    getAccount: async (providerAccountId, provider) => db.getAccount(providerAccountId, provider),
+    createAuthenticator: async (authenticator) => db.createAuthenticator(authenticator),
+    getAuthenticator: async (credentialID) => db.getAuthenticator(credentialID),
+    listAuthenticatorsByUserId: async (userId) => db.listAuthenticatorsByUserId(userId),
+    updateAuthenticatorCounter: async (credentialID, newCounter) =>
+      db.updateAuthenticatorCounter(credentialID, newCounter),
+  }
+}
+
+module.exports = { SqliteAdapter, PostgresAdapter, openAuthDatabase, AuthDatabase, PostgresDatabase }

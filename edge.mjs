@@ -1,5 +1,5 @@
 // authlite for Edge and worker runtimes, for `import`: the same objects as `edge.js`.
 import authlite from './edge.js'
 
-export const { SqliteAdapter, openAuthDatabase, AuthDatabase } = authlite
+export const { SqliteAdapter, PostgresAdapter, openAuthDatabase, AuthDatabase, PostgresDatabase } = authlite
 export default authlite

@@ -1,5 +1,5 @@
 // Package entry for `import`: the same objects as the CommonJS entry.
 import authlite from './index.js'
 
-export const { SqliteAdapter, openAuthDatabase, AuthDatabase } = authlite
+export const { SqliteAdapter, PostgresAdapter, openAuthDatabase, AuthDatabase, PostgresDatabase } = authlite
 export default authlite

@@ -16,8 +16,13 @@ pub enum Code {
   NotFound,
   /// A unique key is already taken (duplicate email, account, credential, token).
   Conflict,
-  /// SQLite failed: the file cannot be opened, is locked too long, is corrupt, or is full.
+  /// The database failed: the file cannot be opened, is locked too long, is corrupt, or is
+  /// full; or PostgreSQL refused a statement or the connection settings.
   Database,
+  /// PostgreSQL cannot be reached right now (connection lost, server shutting down, no writable
+  /// primary among the hosts): retryable. A write that got this error may or may not have
+  /// been committed.
+  Unavailable,
   /// The database handle was closed.
   Closed,
   /// A stored token could not be decrypted (wrong or missing `encryptionKey`, or tampering).
@@ -34,6 +39,7 @@ impl Code {
       Code::NotFound => "AUTHLITE_NOT_FOUND",
       Code::Conflict => "AUTHLITE_CONFLICT",
       Code::Database => "AUTHLITE_DATABASE",
+      Code::Unavailable => "AUTHLITE_UNAVAILABLE",
       Code::Closed => "AUTHLITE_CLOSED",
       Code::Decrypt => "AUTHLITE_DECRYPT",
       Code::Internal => "AUTHLITE_INTERNAL",

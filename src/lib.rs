@@ -10,6 +10,9 @@
 #[macro_use]
 extern crate napi_derive;
 
+#[macro_use]
+mod schema;
+
 pub mod batch;
 pub mod cleanup;
 pub mod convert;
@@ -19,6 +22,7 @@ pub mod held;
 pub mod methods;
 pub mod model;
 pub mod options;
+pub mod postgres;
 pub mod store;
 pub mod writer;
 

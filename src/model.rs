@@ -15,6 +15,26 @@ pub struct User {
   pub extra: Extra,
 }
 
+impl User {
+  /// Applies an `updateUser` patch: the given fields replace the stored ones (`null` clears),
+  /// the given custom fields are merged into the stored ones.
+  pub fn apply(&mut self, patch: &UserPatch) {
+    if let Some(name) = &patch.name {
+      self.name = name.clone();
+    }
+    if let Some(email) = &patch.email {
+      self.email = email.clone();
+    }
+    if let Some(email_verified) = patch.email_verified {
+      self.email_verified = email_verified;
+    }
+    if let Some(image) = &patch.image {
+      self.image = image.clone();
+    }
+    self.extra.extend(patch.extra.clone());
+  }
+}
+
 /// The argument of `updateUser`: `None` leaves a field as it is, `Some(None)` sets it to null.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserPatch {

@@ -161,17 +161,13 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
   }
   let fields = Arg::new(METHOD, "options", value).object()?;
   for name in fields.own_keys()? {
-    if !KNOWN.contains(&name.as_str()) {
-      let hint = KNOWN
-        .iter()
-        .find(|k| k.eq_ignore_ascii_case(&name) || strsim::levenshtein(k, &name) <= 2)
-        .map(|k| format!("; did you mean {k:?}?"))
-        .unwrap_or_else(|| format!("; known options: {}", KNOWN.join(", ")));
+    if name == "url" {
       return Err(AuthError::invalid(
         METHOD,
-        format!("unknown option {name:?}{hint}"),
+        "options.url names a PostgreSQL database: use PostgresAdapter({ url }) (or openAuthDatabase({ url })) instead of SqliteAdapter",
       ));
     }
+    reject_unknown(&name, KNOWN)?;
   }
   let optional = |key: &'static str| -> AuthResult<Option<Arg<'_>>> {
     let arg = fields.field(key)?;
@@ -199,29 +195,44 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
       })
       .transpose()?,
     encryption_key: optional("encryptionKey")?.map(encryption_keys).transpose()?,
-    cleanup_interval_ms: optional("cleanupIntervalMs")?
-      .map(|a| {
-        let ms = a.counter()?;
-        if (10..=i64::from(u32::MAX)).contains(&ms) {
-          Ok(ms as u32)
-        } else {
-          Err(AuthError::invalid(
-            METHOD,
-            format!(
-              "options.cleanupIntervalMs must be from 10 to {} milliseconds, got {ms}",
-              u32::MAX
-            ),
-          ))
-        }
-      })
-      .transpose()?,
+    cleanup_interval_ms: optional("cleanupIntervalMs")?.map(cleanup_interval_ms).transpose()?,
   };
   Ok(options.into())
 }
 
+/// Rejects an option name not in `known`, suggesting the nearest when it is a near miss, so a
+/// typo never silently changes behaviour.
+pub(crate) fn reject_unknown(name: &str, known: &[&str]) -> AuthResult<()> {
+  if known.contains(&name) {
+    return Ok(());
+  }
+  let hint = known
+    .iter()
+    .find(|k| k.eq_ignore_ascii_case(name) || strsim::levenshtein(k, name) <= 2)
+    .map(|k| format!("; did you mean {k:?}?"))
+    .unwrap_or_else(|| format!("; known options: {}", known.join(", ")));
+  Err(AuthError::invalid(METHOD, format!("unknown option {name:?}{hint}")))
+}
+
+/// `cleanupIntervalMs`: from 10 ms up.
+pub(crate) fn cleanup_interval_ms(arg: Arg<'_>) -> AuthResult<u32> {
+  let ms = arg.counter()?;
+  if (10..=i64::from(u32::MAX)).contains(&ms) {
+    Ok(ms as u32)
+  } else {
+    Err(AuthError::invalid(
+      METHOD,
+      format!(
+        "options.cleanupIntervalMs must be from 10 to {} milliseconds, got {ms}",
+        u32::MAX
+      ),
+    ))
+  }
+}
+
 /// `encryptionKey`: a secret or a non-empty array of them, each at least 32 characters. The
 /// messages never include a secret.
-fn encryption_keys(arg: Arg<'_>) -> AuthResult<napi::Either<String, Vec<String>>> {
+pub(crate) fn encryption_keys(arg: Arg<'_>) -> AuthResult<napi::Either<String, Vec<String>>> {
   let short = || {
     AuthError::invalid(
       METHOD,

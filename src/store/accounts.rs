@@ -21,7 +21,7 @@ fn token_fields(account: &mut Account) -> [(&'static str, &mut Option<String>); 
 }
 
 /// The account with its tokens sealed for storage (borrowed as it is when no key is set).
-fn sealed<'a>(
+pub(crate) fn sealed<'a>(
   account: &'a Account,
   keys: &Keys,
   method: &'static str,

@@ -22,6 +22,8 @@ use rusqlite::types::Type;
 
 use crate::model::Extra;
 
+pub(crate) use users::email_taken;
+
 /// The JSON text stored for a row's extra fields; `NULL` when there are none.
 pub(crate) fn extra_to_sql(extra: &Extra) -> Option<String> {
   if extra.is_empty() {

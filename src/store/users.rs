@@ -31,7 +31,8 @@ fn execute_with_user(conn: &Connection, sql: &'static str, user: &User) -> rusql
   ])
 }
 
-fn email_taken(email: &Option<String>) -> String {
+/// The conflict message of a taken email (or id, for a user without one).
+pub(crate) fn email_taken(email: &Option<String>) -> String {
   match email {
     Some(email) => format!("a user with email {email:?} already exists"),
     None => "a user with this id already exists".to_string(),
@@ -119,22 +120,10 @@ pub fn update(conn: &mut Connection, patch: &UserPatch) -> AuthResult<User> {
   let mut user = get(&tx, &patch.id)
     .map_err(|e| AuthError { method: METHOD, ..e })?
     .ok_or_else(|| AuthError::not_found(METHOD, format!("no user has id {:?}", patch.id)))?;
-  if let Some(name) = &patch.name {
-    user.name = name.clone();
-  }
   // The email has a unique index: set it only when it changes, or every update rewrites the
   // user's index entry too.
   let email_changes = patch.email.as_ref().is_some_and(|email| *email != user.email);
-  if let Some(email) = &patch.email {
-    user.email = email.clone();
-  }
-  if let Some(email_verified) = patch.email_verified {
-    user.email_verified = email_verified;
-  }
-  if let Some(image) = &patch.image {
-    user.image = image.clone();
-  }
-  user.extra.extend(patch.extra.clone());
+  user.apply(patch);
   let sql = if email_changes {
     r#"UPDATE "user" SET "name" = ?2, "email" = ?3, "emailVerified" = ?4, "image" = ?5,
        "authlite_extra" = ?6 WHERE "id" = ?1"#

@@ -1,0 +1,125 @@
+//! PostgreSQL and pool failures as authlite errors: constraint violations mean what they mean
+//! on SQLite (`AUTHLITE_CONFLICT`, `AUTHLITE_NOT_FOUND`), a lost or refused connection is
+//! `AUTHLITE_UNAVAILABLE` (retryable: the next call gets a new connection, to the new primary
+//! after a failover), anything else `AUTHLITE_DATABASE` with the server's message.
+
+use deadpool_postgres::PoolError;
+use tokio_postgres::error::SqlState;
+
+use crate::error::{AuthError, Code};
+
+/// The sentence for a unique/primary-key violation, given the violated constraint's name.
+pub type Conflict<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
+fn unavailable_state(state: &SqlState) -> bool {
+  let code = state.code();
+  // 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now;
+  // 25006: read-only transaction (a standby, or a primary being demoted).
+  code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "25006")
+}
+
+/// Maps a statement's error; `violation` names unique-key conflicts (`None`: cannot happen).
+pub fn from_pg(method: &'static str, err: &tokio_postgres::Error, conflict: Option<Conflict<'_>>) -> AuthError {
+  if let Some(db) = err.as_db_error() {
+    let state = db.code();
+    if *state == SqlState::UNIQUE_VIOLATION {
+      if let Some(conflict) = conflict {
+        return AuthError::new(Code::Conflict, method, conflict(db.constraint().unwrap_or("")));
+      }
+    }
+    if *state == SqlState::FOREIGN_KEY_VIOLATION {
+      return AuthError::not_found(method, "userId does not name an existing user");
+    }
+    if unavailable_state(state) {
+      return unavailable(method, db.message());
+    }
+    return AuthError::new(Code::Database, method, format!("PostgreSQL: {}", db.message()));
+  }
+  if let Some(why) = does_not_fit(err) {
+    return AuthError::invalid(method, why);
+  }
+  if err.is_closed() || is_io(err) {
+    return unavailable(method, &with_causes(err));
+  }
+  AuthError::new(Code::Database, method, format!("PostgreSQL: {}", with_causes(err)))
+}
+
+/// The error and its causes, `outer: inner: ...` (tokio-postgres says "error connecting to
+/// server" and keeps the reason, e.g. "Connection refused", in its source).
+fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+  let mut text = err.to_string();
+  let mut source = err.source();
+  while let Some(inner) = source {
+    let more = inner.to_string();
+    if !text.contains(&more) {
+      text.push_str(": ");
+      text.push_str(&more);
+    }
+    source = inner.source();
+  }
+  text
+}
+
+/// A statement error where no constraint can be violated.
+pub fn pg(method: &'static str) -> impl Fn(tokio_postgres::Error) -> AuthError {
+  move |err| from_pg(method, &err, None)
+}
+
+/// The message of a value that did not fit its column (`types::DoesNotFit`).
+fn does_not_fit(err: &tokio_postgres::Error) -> Option<String> {
+  let mut source = std::error::Error::source(err);
+  while let Some(inner) = source {
+    if let Some(fit) = inner.downcast_ref::<super::types::DoesNotFit>() {
+      return Some(fit.0.clone());
+    }
+    source = inner.source();
+  }
+  None
+}
+
+fn is_io(err: &tokio_postgres::Error) -> bool {
+  let mut source = std::error::Error::source(err);
+  while let Some(inner) = source {
+    if inner.is::<std::io::Error>() {
+      return true;
+    }
+    source = inner.source();
+  }
+  false
+}
+
+fn unavailable(method: &'static str, why: &str) -> AuthError {
+  AuthError::new(
+    Code::Unavailable,
+    method,
+    format!("PostgreSQL is unavailable ({why}); retry the call"),
+  )
+}
+
+/// Maps a failure to get a connection from the pool.
+pub fn from_pool(method: &'static str, err: PoolError) -> AuthError {
+  match err {
+    PoolError::Backend(err) => {
+      if err.as_db_error().is_none() && !err.is_closed() && !is_io(&err) {
+        // No connection could be made: no host answered as wanted, TLS or authentication.
+        let text = with_causes(&err);
+        if text.contains("password") || text.contains("certificate") || text.contains("tls") {
+          return AuthError::new(Code::Database, method, format!("cannot connect to PostgreSQL: {text}"));
+        }
+        return unavailable(method, &format!("cannot connect: {text}"));
+      }
+      match err.as_db_error() {
+        // Wrong password or database, refused by pg_hba: a setting to fix, not a retry.
+        Some(db) if !unavailable_state(db.code()) => AuthError::new(
+          Code::Database,
+          method,
+          format!("cannot connect to PostgreSQL: {}", db.message()),
+        ),
+        _ => from_pg(method, &err, None),
+      }
+    }
+    PoolError::Timeout(_) => unavailable(method, "timed out waiting for a connection"),
+    PoolError::Closed => AuthError::closed(method),
+    other => AuthError::new(Code::Internal, method, format!("connection pool: {other}")),
+  }
+}

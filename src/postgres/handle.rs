@@ -1,0 +1,410 @@
+//! `PostgresDatabase`, the native handle behind `PostgresAdapter`: the same methods as
+//! `AuthDatabase`, each returning a promise. Arguments are read and checked on the JS thread
+//! (with the SQLite side's readers, so bad input gets the same errors); the statement runs on
+//! the PostgreSQL runtime and the promise settles back on the JS thread.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Object, ToNapiValue, Unknown};
+use napi::Env;
+
+use super::options::{self as pg_options, PostgresSettings};
+use super::{accounts, authenticators, runtime, sessions, users, verification_tokens, CatchPanic, PostgresStore};
+use crate::convert::{self, Arg, SessionAndUser};
+use crate::crypto::Keys;
+use crate::error::{AuthError, AuthResult};
+use crate::methods;
+use crate::{BackupResult, DeletedExpired, Reencrypted};
+
+/// An open authlite database on PostgreSQL: the native handle behind `PostgresAdapter`,
+/// also returned by `openAuthDatabase({ url })`. Every method returns a promise; invalid
+/// arguments throw. Connection failures reject with `AUTHLITE_UNAVAILABLE` (retryable: the
+/// next call connects again, to the new primary after a failover).
+#[napi]
+pub struct PostgresDatabase {
+  store: Option<Arc<PostgresStore>>,
+  cleanup: Option<tokio::task::AbortHandle>,
+}
+
+#[napi]
+impl PostgresDatabase {
+  /// Opens a pool on the database; nothing is connected until the first call (or `ready()`),
+  /// which also creates or migrates the tables.
+  #[napi(constructor, catch_unwind, ts_args_type = "options: string | PostgresDatabaseOptions")]
+  pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
+    Self::open(pg_options::parse(options).map_err(|e| e.into_napi(&env))?).map_err(|e| e.into_napi(&env))
+  }
+
+  fn open(settings: PostgresSettings) -> AuthResult<Self> {
+    let rt = runtime("open")?;
+    let pool = {
+      // The pool's timers belong to the runtime.
+      let _entered = rt.enter();
+      settings.pool()?
+    };
+    let store = Arc::new(PostgresStore::new(
+      pool,
+      settings.hash_session_tokens,
+      Arc::new(Keys::new(&settings.encryption_keys.0)),
+    ));
+    let cleanup = settings.cleanup_interval.map(|every| {
+      let store = Arc::clone(&store);
+      rt.spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+          ticks.tick().await;
+          // Best effort: a failed run (server away) is retried at the next interval.
+          let _ = store.delete_expired().await;
+        }
+      })
+      .abort_handle()
+    });
+    Ok(PostgresDatabase {
+      store: Some(store),
+      cleanup,
+    })
+  }
+
+  /// Runs `work` on the runtime and returns a promise of its result. `prepare` reads the JS
+  /// arguments first, so bad input throws before anything is sent.
+  fn call<'env, I, T, Fut>(
+    &self,
+    env: &'env Env,
+    method: &'static str,
+    prepare: impl FnOnce() -> AuthResult<I>,
+    work: impl FnOnce(Arc<PostgresStore>, I) -> Fut,
+  ) -> napi::Result<Object<'env>>
+  where
+    Fut: Future<Output = AuthResult<T>> + Send + 'static,
+    T: ToNapiValue + Send + 'static,
+  {
+    let run = || -> AuthResult<Object<'env>> {
+      let store = self.store.clone().ok_or_else(|| AuthError::closed(method))?;
+      let input = prepare()?;
+      let rt = runtime(method)?;
+      let internal = |err: napi::Error| AuthError::new(crate::error::Code::Internal, method, err.reason);
+      let (deferred, promise) = env.create_deferred().map_err(internal)?;
+      let future = CatchPanic {
+        method,
+        future: Box::pin(work(store, input)),
+      };
+      rt.spawn(async move {
+        let outcome = future.await;
+        deferred.resolve(move |env| outcome.map_err(|err| err.into_napi(&env)));
+      });
+      Ok(promise)
+    };
+    run().map_err(|err| err.into_napi(env))
+  }
+
+  /// Resolves once the database is reachable and its tables are up to date; rejects with
+  /// the reason otherwise. Optional: every call waits for the same.
+  #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+  pub fn ready<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    self.call(env, "open", || Ok(()), |store, ()| async move {
+      store.client("open").await.map(|_| ())
+    })
+  }
+
+  /// Creates a user, keeping `user.id` when given (a UUID otherwise).
+  #[napi(catch_unwind, ts_args_type = "user: AdapterUserInput", ts_return_type = "Promise<AdapterUser>")]
+  pub fn create_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::CREATE_USER;
+    self.call(env, METHOD, || convert::user(user), |store, user| async move {
+      users::create(&store.client(METHOD).await?, &user).await
+    })
+  }
+
+  /// The user with this id, or `null`.
+  #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "Promise<AdapterUser | null>")]
+  pub fn get_user<'env>(&self, env: &'env Env, id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::GET_USER;
+    let id = || Arg::new(METHOD, "id", id).key();
+    self.call(env, METHOD, id, |store, id| async move {
+      users::get_by_id(&store.client(METHOD).await?, &id).await
+    })
+  }
+
+  /// The user with this email, or `null`.
+  #[napi(catch_unwind, ts_args_type = "email: string", ts_return_type = "Promise<AdapterUser | null>")]
+  pub fn get_user_by_email<'env>(&self, env: &'env Env, email: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::GET_USER_BY_EMAIL;
+    let email = || Arg::new(METHOD, "email", email).key();
+    self.call(env, METHOD, email, |store, email| async move {
+      users::get_by_email(&store.client(METHOD).await?, &email).await
+    })
+  }
+
+  /// The user who linked this provider account, or `null`.
+  #[napi(catch_unwind, ts_args_type = "account: AccountKey", ts_return_type = "Promise<AdapterUser | null>")]
+  pub fn get_user_by_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::GET_USER_BY_ACCOUNT;
+    let key = || convert::account_key(METHOD, account);
+    self.call(env, METHOD, key, |store, (provider, id)| async move {
+      users::get_by_account(&store.client(METHOD).await?, &provider, &id).await
+    })
+  }
+
+  /// Changes the given fields of a user (`null` clears one) and returns the whole user.
+  #[napi(catch_unwind, ts_args_type = "user: AdapterUserPatch", ts_return_type = "Promise<AdapterUser>")]
+  pub fn update_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::UPDATE_USER;
+    self.call(env, METHOD, || convert::user_patch(user), |store, patch| async move {
+      users::update(&mut store.client(METHOD).await?, &patch).await
+    })
+  }
+
+  /// Deletes a user with their sessions, accounts and authenticators, in one transaction.
+  #[napi(catch_unwind, ts_args_type = "userId: string", ts_return_type = "Promise<AdapterUser | null>")]
+  pub fn delete_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::DELETE_USER;
+    let id = || Arg::new(METHOD, "userId", user_id).key();
+    self.call(env, METHOD, id, |store, id| async move {
+      users::delete(&store.client(METHOD).await?, &id).await
+    })
+  }
+
+  /// Links a provider account to a user. Provider-specific fields are kept.
+  #[napi(catch_unwind, ts_args_type = "account: AdapterAccount", ts_return_type = "Promise<AdapterAccount>")]
+  pub fn link_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::LINK_ACCOUNT;
+    self.call(env, METHOD, || convert::account(account), |store, account| async move {
+      accounts::link(&store.client(METHOD).await?, &account, &store.keys).await
+    })
+  }
+
+  /// Unlinks a provider account. Resolves to the unlinked account, or `null` when none was.
+  #[napi(catch_unwind, ts_args_type = "account: AccountKey", ts_return_type = "Promise<AdapterAccount | null>")]
+  pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::UNLINK_ACCOUNT;
+    let key = || convert::account_key(METHOD, account);
+    self.call(env, METHOD, key, |store, (provider, id)| async move {
+      accounts::unlink(&mut store.client(METHOD).await?, &provider, &id, &store.keys).await
+    })
+  }
+
+  /// The account with this provider and provider account id, or `null`.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "providerAccountId: string, provider: string",
+    ts_return_type = "Promise<AdapterAccount | null>"
+  )]
+  pub fn get_account<'env>(
+    &self,
+    env: &'env Env,
+    provider_account_id: Unknown<'_>,
+    provider: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::GET_ACCOUNT;
+    let key = || {
+      Ok((
+        Arg::new(METHOD, "providerAccountId", provider_account_id).key()?,
+        Arg::new(METHOD, "provider", provider).key()?,
+      ))
+    };
+    self.call(env, METHOD, key, |store, (id, provider)| async move {
+      accounts::get_one(&store.client(METHOD).await?, &id, &provider, &store.keys).await
+    })
+  }
+
+  /// Creates a session for an existing user.
+  #[napi(catch_unwind, ts_args_type = "session: AdapterSession", ts_return_type = "Promise<AdapterSession>")]
+  pub fn create_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::CREATE_SESSION;
+    self.call(env, METHOD, || convert::session(session), |store, session| async move {
+      sessions::create(&store.client(METHOD).await?, &session, store.hash_session_tokens).await
+    })
+  }
+
+  /// The session with this token and its user, read in one query, or `null`.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "sessionToken: string",
+    ts_return_type = "Promise<{ session: AdapterSession; user: AdapterUser } | null>"
+  )]
+  pub fn get_session_and_user<'env>(&self, env: &'env Env, session_token: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::GET_SESSION_AND_USER;
+    let token = || Arg::new(METHOD, "sessionToken", session_token).key();
+    self.call(env, METHOD, token, |store, token| async move {
+      let found = sessions::get_session_and_user(&store.client(METHOD).await?, &token, store.hash_session_tokens).await?;
+      Ok(found.map(|(session, user)| SessionAndUser(session, user)))
+    })
+  }
+
+  /// Changes a session's `expires` (and/or `userId`); `null` when the session is gone.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "session: AdapterSessionPatch",
+    ts_return_type = "Promise<AdapterSession | null>"
+  )]
+  pub fn update_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::UPDATE_SESSION;
+    self.call(env, METHOD, || convert::session_patch(session), |store, patch| async move {
+      sessions::update(&store.client(METHOD).await?, &patch, store.hash_session_tokens).await
+    })
+  }
+
+  /// Deletes a session. Resolves to the deleted session, or `null` when it was already gone.
+  #[napi(catch_unwind, ts_args_type = "sessionToken: string", ts_return_type = "Promise<AdapterSession | null>")]
+  pub fn delete_session<'env>(&self, env: &'env Env, session_token: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::DELETE_SESSION;
+    let token = || Arg::new(METHOD, "sessionToken", session_token).key();
+    self.call(env, METHOD, token, |store, token| async move {
+      sessions::delete(&store.client(METHOD).await?, &token, store.hash_session_tokens).await
+    })
+  }
+
+  /// Stores a verification (magic-link) token.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "verificationToken: VerificationToken",
+    ts_return_type = "Promise<VerificationToken>"
+  )]
+  pub fn create_verification_token<'env>(&self, env: &'env Env, token: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::CREATE_VERIFICATION_TOKEN;
+    self.call(env, METHOD, || convert::verification_token(token), |store, token| async move {
+      verification_tokens::create(&store.client(METHOD).await?, &token).await
+    })
+  }
+
+  /// Deletes and returns a verification token atomically, across processes: of concurrent
+  /// calls for one token exactly one gets it.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "params: { identifier: string; token: string }",
+    ts_return_type = "Promise<VerificationToken | null>"
+  )]
+  pub fn use_verification_token<'env>(&self, env: &'env Env, params: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::USE_VERIFICATION_TOKEN;
+    let key = || convert::verification_token_key(params);
+    self.call(env, METHOD, key, |store, (identifier, token)| async move {
+      verification_tokens::use_token(&store.client(METHOD).await?, &identifier, &token).await
+    })
+  }
+
+  /// Stores a WebAuthn credential for an existing user.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "authenticator: AdapterAuthenticator",
+    ts_return_type = "Promise<AdapterAuthenticator>"
+  )]
+  pub fn create_authenticator<'env>(&self, env: &'env Env, authenticator: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::CREATE_AUTHENTICATOR;
+    self.call(env, METHOD, || convert::authenticator(authenticator), |store, a| async move {
+      authenticators::create(&store.client(METHOD).await?, &a).await
+    })
+  }
+
+  /// The WebAuthn credential with this id, or `null`.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "credentialID: string",
+    ts_return_type = "Promise<AdapterAuthenticator | null>"
+  )]
+  pub fn get_authenticator<'env>(&self, env: &'env Env, credential_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::GET_AUTHENTICATOR;
+    let id = || Arg::new(METHOD, "credentialID", credential_id).key();
+    self.call(env, METHOD, id, |store, id| async move {
+      authenticators::get_one(&store.client(METHOD).await?, &id).await
+    })
+  }
+
+  /// All WebAuthn credentials of a user, oldest first.
+  #[napi(catch_unwind, ts_args_type = "userId: string", ts_return_type = "Promise<AdapterAuthenticator[]>")]
+  pub fn list_authenticators_by_user_id<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::LIST_AUTHENTICATORS_BY_USER_ID;
+    let id = || Arg::new(METHOD, "userId", user_id).key();
+    self.call(env, METHOD, id, |store, id| async move {
+      authenticators::list_by_user(&store.client(METHOD).await?, &id).await
+    })
+  }
+
+  /// Sets a credential's signature counter and returns the credential.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "credentialID: string, newCounter: number",
+    ts_return_type = "Promise<AdapterAuthenticator>"
+  )]
+  pub fn update_authenticator_counter<'env>(
+    &self,
+    env: &'env Env,
+    credential_id: Unknown<'_>,
+    new_counter: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
+    let input = || {
+      Ok((
+        Arg::new(METHOD, "credentialID", credential_id).key()?,
+        Arg::new(METHOD, "newCounter", new_counter).counter()?,
+      ))
+    };
+    self.call(env, METHOD, input, |store, (id, counter)| async move {
+      authenticators::update_counter(&store.client(METHOD).await?, &id, counter).await
+    })
+  }
+
+  /// Deletes sessions and verification tokens whose `expires` has passed, in one statement.
+  #[napi(catch_unwind, ts_return_type = "Promise<DeletedExpired>")]
+  pub fn delete_expired<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    self.call(env, methods::DELETE_EXPIRED, || Ok(()), |store, ()| async move {
+      let (sessions, tokens) = store.delete_expired().await?;
+      Ok(DeletedExpired {
+        sessions: sessions as u32,
+        verification_tokens: tokens as u32,
+      })
+    })
+  }
+
+  /// Rewrites every stored account token under the first `encryptionKey`, in one transaction.
+  #[napi(catch_unwind, ts_return_type = "Promise<Reencrypted>")]
+  pub fn reencrypt<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::REENCRYPT;
+    let enabled = self.store.as_ref().is_some_and(|s| s.keys.enabled());
+    let check = || {
+      if enabled || self.store.is_none() {
+        Ok(())
+      } else {
+        Err(AuthError::invalid(METHOD, "no encryptionKey is set: open the database with one"))
+      }
+    };
+    self.call(env, METHOD, check, |store, ()| async move {
+      let accounts = accounts::reencrypt(&mut store.client(METHOD).await?, &store.keys).await?;
+      Ok(Reencrypted { accounts })
+    })
+  }
+
+  /// Not available on PostgreSQL: rejects with `AUTHLITE_INVALID_INPUT` saying to use
+  /// `pg_dump` (or the server's own backups), which copy a consistent snapshot while the app runs.
+  #[napi(catch_unwind, ts_args_type = "destination: string", ts_return_type = "Promise<BackupResult>")]
+  pub fn backup<'env>(&self, env: &'env Env, _destination: Unknown<'_>) -> napi::Result<Object<'env>> {
+    let refuse = || -> AuthResult<()> {
+      Err(AuthError::invalid(
+        methods::BACKUP,
+        "backup() copies a SQLite file; back up a PostgreSQL database with pg_dump or the server's own backups",
+      ))
+    };
+    self.call(env, methods::BACKUP, refuse, |_, ()| async move {
+      Ok(BackupResult { pages: 0, bytes: 0.0 })
+    })
+  }
+
+  /// Closes the pool: later calls reject with `AUTHLITE_CLOSED`; calls under way finish.
+  /// Closing twice is harmless.
+  #[napi(catch_unwind)]
+  pub fn close(&mut self) {
+    if let Some(cleanup) = self.cleanup.take() {
+      cleanup.abort();
+    }
+    if let Some(store) = self.store.take() {
+      store.close();
+    }
+  }
+
+  /// Whether `close()` has been called.
+  #[napi(getter)]
+  pub fn closed(&self) -> bool {
+    self.store.is_none()
+  }
+}

@@ -1,0 +1,139 @@
+//! The PostgreSQL schema, created and migrated on first use in one transaction under an
+//! advisory lock, so several instances starting at once take turns: the first migrates, the
+//! others find nothing left to do. Applied versions are recorded in `authlite_migrations`, as
+//! on SQLite; the same transaction brings stored session tokens in line with
+//! `hashSessionTokens`.
+
+use tokio_postgres::Client;
+
+use super::error::pg;
+use crate::error::{AuthError, AuthResult, Code};
+
+const METHOD: &str = "open";
+
+/// The advisory lock migrations hold ("authlite" in ASCII).
+const LOCK: i64 = 0x6175_7468_6c69_7465;
+
+/// One step of the schema. Versions are never renumbered or edited once released.
+pub struct Migration {
+  pub version: i32,
+  pub name: &'static str,
+  pub sql: &'static str,
+}
+
+/// The schema, in order.
+pub const MIGRATIONS: &[Migration] = &[
+  Migration {
+    version: 1,
+    name: "auth_tables",
+    sql: include_str!("../../migrations/postgres/0001_auth_tables.sql"),
+  },
+  Migration {
+    version: 2,
+    name: "authlite_columns",
+    sql: include_str!("../../migrations/postgres/0002_authlite_columns.sql"),
+  },
+];
+
+const BOOKKEEPING: &str = r#"
+CREATE TABLE IF NOT EXISTS "authlite_migrations" (
+  "version" integer PRIMARY KEY NOT NULL,
+  "name" text NOT NULL,
+  "applied_at" timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS "authlite_meta" (
+  "key" text PRIMARY KEY NOT NULL,
+  "value" text NOT NULL
+);
+"#;
+
+const TOKENS_KEY: &str = "sessionTokens";
+
+/// Brings the schema to the latest version and the stored session tokens to the wanted form.
+pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResult<()> {
+  let db = pg(METHOD);
+  let tx = client.transaction().await.map_err(&db)?;
+  // Held until commit: other instances wait here, then see the migrated schema.
+  tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await.map_err(&db)?;
+  tx.batch_execute(BOOKKEEPING).await.map_err(&db)?;
+  let current: i32 = tx
+    .query_one(r#"SELECT coalesce(max("version"), 0) FROM "authlite_migrations""#, &[])
+    .await
+    .map_err(&db)?
+    .get(0);
+  let latest = MIGRATIONS.last().map_or(0, |m| m.version);
+  if current > latest {
+    return Err(AuthError::new(
+      Code::Database,
+      METHOD,
+      format!(
+        "this database has schema version {current}, made by a newer authlite (this one knows up to {latest}); upgrade authlite"
+      ),
+    ));
+  }
+  for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+    let failed = |err: tokio_postgres::Error| {
+      let why = err.as_db_error().map_or_else(|| err.to_string(), |e| e.message().to_string());
+      AuthError::new(
+        Code::Database,
+        METHOD,
+        format!("migration {} ({}) failed: {why}", migration.version, migration.name),
+      )
+    };
+    tx.batch_execute(migration.sql).await.map_err(failed)?;
+    tx.execute(
+      r#"INSERT INTO "authlite_migrations" ("version", "name") VALUES ($1, $2)"#,
+      &[&migration.version, &migration.name],
+    )
+    .await
+    .map_err(&db)?;
+  }
+  reconcile_session_tokens(&tx, hash_session_tokens).await?;
+  tx.commit().await.map_err(&db)
+}
+
+/// Hashes raw session tokens (a database another adapter made, or one used with
+/// `hashSessionTokens: false`) so their users stay signed in; going back is refused while
+/// sessions exist, as hashes cannot be turned back into tokens.
+async fn reconcile_session_tokens(tx: &tokio_postgres::Transaction<'_>, hash: bool) -> AuthResult<()> {
+  let db = pg(METHOD);
+  let stored: Option<String> = tx
+    .query_opt(r#"SELECT "value" FROM "authlite_meta" WHERE "key" = $1"#, &[&TOKENS_KEY])
+    .await
+    .map_err(&db)?
+    .map(|row| row.get(0));
+  let wanted = if hash { "sha256" } else { "raw" };
+  if stored.as_deref() == Some(wanted) {
+    return Ok(());
+  }
+  if hash {
+    tx.execute(
+      r#"UPDATE "session" SET "sessionToken" = encode(sha256(convert_to("sessionToken", 'UTF8')), 'hex')"#,
+      &[],
+    )
+    .await
+    .map_err(&db)?;
+  } else if stored.as_deref() == Some("sha256") {
+    let sessions: i64 = tx
+      .query_one(r#"SELECT count(*) FROM "session""#, &[])
+      .await
+      .map_err(&db)?
+      .get(0);
+    if sessions > 0 {
+      return Err(AuthError::invalid(
+        METHOD,
+        format!(
+          "hashSessionTokens is false, but this database stores its {sessions} session token(s) as SHA-256 hashes, which cannot be turned back into tokens; remove the option (or delete the rows of the \"session\" table, which signs everyone out)"
+        ),
+      ));
+    }
+  }
+  tx.execute(
+    r#"INSERT INTO "authlite_meta" ("key", "value") VALUES ($1, $2)
+       ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
+    &[&TOKENS_KEY, &wanted],
+  )
+  .await
+  .map_err(&db)?;
+  Ok(())
+}
