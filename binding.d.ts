@@ -117,6 +117,82 @@ export declare class AuthDatabase {
   get closed(): boolean
 }
 
+/**
+ * An open authlite database on PostgreSQL: the native handle behind `PostgresAdapter`,
+ * also returned by `openAuthDatabase({ url })`. Every method returns a promise; invalid
+ * arguments throw. Connection failures reject with `AUTHLITE_UNAVAILABLE` (retryable: the
+ * next call connects again, to the new primary after a failover).
+ */
+export declare class PostgresDatabase {
+  /**
+   * Opens a pool on the database; nothing is connected until the first call (or `ready()`),
+   * which also creates or migrates the tables.
+   */
+  constructor(options: string | PostgresDatabaseOptions)
+  /**
+   * Resolves once the database is reachable and its tables are up to date; rejects with
+   * the reason otherwise. Optional: every call waits for the same.
+   */
+  ready(): Promise<void>
+  /** Creates a user, keeping `user.id` when given (a UUID otherwise). */
+  createUser(user: AdapterUserInput): Promise<AdapterUser>
+  /** The user with this id, or `null`. */
+  getUser(id: string): Promise<AdapterUser | null>
+  /** The user with this email, or `null`. */
+  getUserByEmail(email: string): Promise<AdapterUser | null>
+  /** The user who linked this provider account, or `null`. */
+  getUserByAccount(account: AccountKey): Promise<AdapterUser | null>
+  /** Changes the given fields of a user (`null` clears one) and returns the whole user. */
+  updateUser(user: AdapterUserPatch): Promise<AdapterUser>
+  /** Deletes a user with their sessions, accounts and authenticators, in one transaction. */
+  deleteUser(userId: string): Promise<AdapterUser | null>
+  /** Links a provider account to a user. Provider-specific fields are kept. */
+  linkAccount(account: AdapterAccount): Promise<AdapterAccount>
+  /** Unlinks a provider account. Resolves to the unlinked account, or `null` when none was. */
+  unlinkAccount(account: AccountKey): Promise<AdapterAccount | null>
+  /** The account with this provider and provider account id, or `null`. */
+  getAccount(providerAccountId: string, provider: string): Promise<AdapterAccount | null>
+  /** Creates a session for an existing user. */
+  createSession(session: AdapterSession): Promise<AdapterSession>
+  /** The session with this token and its user, read in one query, or `null`. */
+  getSessionAndUser(sessionToken: string): Promise<{ session: AdapterSession; user: AdapterUser } | null>
+  /** Changes a session's `expires` (and/or `userId`); `null` when the session is gone. */
+  updateSession(session: AdapterSessionPatch): Promise<AdapterSession | null>
+  /** Deletes a session. Resolves to the deleted session, or `null` when it was already gone. */
+  deleteSession(sessionToken: string): Promise<AdapterSession | null>
+  /** Stores a verification (magic-link) token. */
+  createVerificationToken(verificationToken: VerificationToken): Promise<VerificationToken>
+  /**
+   * Deletes and returns a verification token atomically, across processes: of concurrent
+   * calls for one token exactly one gets it.
+   */
+  useVerificationToken(params: { identifier: string; token: string }): Promise<VerificationToken | null>
+  /** Stores a WebAuthn credential for an existing user. */
+  createAuthenticator(authenticator: AdapterAuthenticator): Promise<AdapterAuthenticator>
+  /** The WebAuthn credential with this id, or `null`. */
+  getAuthenticator(credentialID: string): Promise<AdapterAuthenticator | null>
+  /** All WebAuthn credentials of a user, oldest first. */
+  listAuthenticatorsByUserId(userId: string): Promise<AdapterAuthenticator[]>
+  /** Sets a credential's signature counter and returns the credential. */
+  updateAuthenticatorCounter(credentialID: string, newCounter: number): Promise<AdapterAuthenticator>
+  /** Deletes sessions and verification tokens whose `expires` has passed, in one statement. */
+  deleteExpired(): Promise<DeletedExpired>
+  /** Rewrites every stored account token under the first `encryptionKey`, in one transaction. */
+  reencrypt(): Promise<Reencrypted>
+  /**
+   * Not available on PostgreSQL: rejects with `AUTHLITE_INVALID_INPUT` saying to use
+   * `pg_dump` (or the server's own backups), which copy a consistent snapshot while the app runs.
+   */
+  backup(destination: string): Promise<BackupResult>
+  /**
+   * Closes the pool: later calls reject with `AUTHLITE_CLOSED`; calls under way finish.
+   * Closing twice is harmless.
+   */
+  close(): void
+  /** Whether `close()` has been called. */
+  get closed(): boolean
+}
+
 /** Options for `SqliteAdapter(options)` and `openAuthDatabase(options)`. */
 export interface AuthDatabaseOptions {
   /**
@@ -196,6 +272,39 @@ export interface NormalizedOptions {
  * resolved. `SqliteAdapter` uses it to find a database it already opened for the same file.
  */
 export declare function normalizeOptions(options?: string | AuthDatabaseOptions): NormalizedOptions
+
+/** Options for `PostgresAdapter(options)` and `openAuthDatabase({ url, ... })`. */
+export interface PostgresDatabaseOptions {
+  /**
+   * The database, as a libpq URL: `postgres://user:password@host:5432/db`. Several hosts
+   * (`postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`) are tried in turn
+   * for the writable primary, again after a failover. `sslmode` is `disable`, `prefer` (the
+   * default), `require`, `verify-ca` or `verify-full`; `sslrootcert=<file>` names a CA file.
+   * The tables are created (or migrated) on first use.
+   */
+  url: string
+  /** Store session tokens as their SHA-256 hex digest, as on SQLite. Default: `true`. */
+  hashSessionTokens?: boolean
+  /** Encrypt the OAuth tokens of accounts at rest, as on SQLite (see `AuthDatabaseOptions`). */
+  encryptionKey?: string | string[]
+  /**
+   * Delete expired sessions and verification tokens every this many milliseconds, until
+   * `close()`. At least 10. Default: off.
+   */
+  cleanupIntervalMs?: number
+  /** Connections in the pool. Default: `10`. */
+  poolSize?: number
+  /**
+   * The PEM text of the CA that signed the server's certificate (for a self-signed server
+   * certificate: that certificate). When given, the certificate is always checked against it.
+   */
+  ca?: string
+  /**
+   * How long to try each host, and to wait for a free connection, in milliseconds.
+   * Default: `5000`.
+   */
+  connectTimeoutMs?: number
+}
 
 /** What `reencrypt()` rewrote. */
 export interface Reencrypted {

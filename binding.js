@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.AuthDatabase = nativeBinding.AuthDatabase
+module.exports.PostgresDatabase = nativeBinding.PostgresDatabase
 module.exports.normalizeOptions = nativeBinding.normalizeOptions
