@@ -2,9 +2,17 @@
 // `SqliteAdapter(...)` is assignable to `Adapter` from `@auth/core/adapters` (and next-auth's)
 // without authlite depending on either.
 
-import { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired, Reencrypted } from './binding'
+import {
+  AuthDatabase,
+  AuthDatabaseOptions,
+  BackupResult,
+  DeletedExpired,
+  PostgresDatabase,
+  PostgresDatabaseOptions,
+  Reencrypted,
+} from './binding'
 
-export { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired, Reencrypted }
+export { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired, PostgresDatabase, PostgresDatabaseOptions, Reencrypted }
 
 /** A user as authlite returns it: the columns, then any extra fields you stored. */
 export interface AdapterUser {
@@ -143,3 +151,20 @@ export declare function SqliteAdapter(database?: string | AuthDatabaseOptions | 
  * `deleteExpired()` and `close()`. Share it with Auth.js through `SqliteAdapter(db)`.
  */
 export declare function openAuthDatabase(options?: string | AuthDatabaseOptions): AuthDatabase
+/**
+ * With `{ url }` (or a `postgres://` URL string): opens a PostgreSQL database, for
+ * `deleteExpired()`, `ready()` and `close()`; share it with Auth.js through `PostgresAdapter(db)`.
+ */
+export declare function openAuthDatabase(options: PostgresDatabaseOptions | `postgres://${string}` | `postgresql://${string}`): PostgresDatabase
+
+/**
+ * The Auth.js adapter on PostgreSQL: `NextAuth({ adapter: PostgresAdapter({ url: process.env.DATABASE_URL }) })`.
+ *
+ * The same 19 methods, results and errors as `SqliteAdapter`, on the tables of
+ * @auth/drizzle-adapter's PostgreSQL schema (created or migrated on the first call). Takes a
+ * URL, options, or a database from `openAuthDatabase({ url })`. A multi-host URL
+ * (`postgres://u:p@h1,h2/db?target_session_attrs=read-write`) follows a failover: calls under
+ * way when the primary goes reject with `AUTHLITE_UNAVAILABLE` (retryable), later calls reach
+ * the new primary. Called again with the same options in one process, it reuses the pool.
+ */
+export declare function PostgresAdapter(database: string | PostgresDatabaseOptions | PostgresDatabase): SqliteAdapterMethods
