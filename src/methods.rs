@@ -45,3 +45,5 @@ pub const DELETE_EXPIRED: &str = "deleteExpired";
 pub const REENCRYPT: &str = "reencrypt";
 /// `backup`.
 pub const BACKUP: &str = "backup";
+/// `PostgresDatabase.copyFromSqlite` (the `authlite copy` command).
+pub const COPY_FROM_SQLITE: &str = "copyFromSqlite";

@@ -6,10 +6,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Object, ToNapiValue, Unknown};
+use napi::bindgen_prelude::{Function, Object, ToNapiValue, Unknown};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 
 use super::options::{self as pg_options, PostgresSettings};
+use super::copy::{self, CopyProgress};
 use super::{accounts, authenticators, runtime, sessions, users, verification_tokens, CatchPanic, PostgresStore};
 use crate::convert::{self, Arg, SessionAndUser};
 use crate::crypto::Keys;
@@ -387,6 +389,40 @@ impl PostgresDatabase {
     };
     self.call(env, methods::BACKUP, refuse, |_, ()| async move {
       Ok(BackupResult { pages: 0, bytes: 0.0 })
+    })
+  }
+
+  /// Copies an authlite (or @auth/drizzle-adapter) SQLite database file into this database in
+  /// one transaction: users, accounts, sessions, verification tokens and passkeys. The file is
+  /// only read. Refuses a database that already holds auth rows unless `merge` is true; with it,
+  /// rows whose key is already there are kept as they are (so running it twice adds nothing).
+  /// Signed-in users stay signed in: session tokens are carried over (and hashed when the file
+  /// kept them raw). Encrypted account tokens are copied as they are: open this database with
+  /// the same `encryptionKey`. `onProgress` is called after each batch of rows.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "sqlitePath: string, merge?: boolean, onProgress?: (progress: CopyProgress) => void",
+    ts_return_type = "Promise<CopyResult>"
+  )]
+  pub fn copy_from_sqlite<'env>(
+    &self,
+    env: &'env Env,
+    sqlite_path: Unknown<'_>,
+    merge: Option<bool>,
+    on_progress: Option<Function<'_, CopyProgress, ()>>,
+  ) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::COPY_FROM_SQLITE;
+    let progress = on_progress
+      .map(|f| f.build_threadsafe_function::<CopyProgress>().build())
+      .transpose()?;
+    let path = || Arg::new(METHOD, "sqlitePath", sqlite_path).key();
+    self.call(env, METHOD, path, move |store, path| async move {
+      copy::copy_from_sqlite(&store, path, merge.unwrap_or(false), move |step| {
+        if let Some(progress) = &progress {
+          progress.call(step, ThreadsafeFunctionCallMode::NonBlocking);
+        }
+      })
+      .await
     })
   }
 

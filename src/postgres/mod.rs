@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod authenticators;
+pub mod copy;
 pub mod error;
 pub mod handle;
 pub mod migrations;
