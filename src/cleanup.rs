@@ -21,7 +21,12 @@ pub struct Cleanup {
 
 impl Cleanup {
   /// Starts the timer: every `interval`, `run` is queued on the writer thread through `jobs`.
-  pub fn start(interval: Duration, jobs: Sender<Job>, run: fn(&mut Connection)) -> std::io::Result<Cleanup> {
+  pub fn start(
+    interval: Duration,
+    jobs: Sender<Job>,
+    run: impl Fn(&mut Connection) + Send + Sync + 'static,
+  ) -> std::io::Result<Cleanup> {
+    let run = Arc::new(run);
     let (stop, stopped) = channel::<()>();
     let busy = Arc::new(AtomicBool::new(false));
     let thread = std::thread::Builder::new()
@@ -36,6 +41,7 @@ impl Cleanup {
           continue; // the last run has not finished: never two at once
         }
         let done = Arc::clone(&busy);
+        let run = Arc::clone(&run);
         let job = Job::Checkpoint(Box::new(move |conn| {
           run(conn);
           done.store(false, Ordering::Release);

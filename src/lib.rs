@@ -13,6 +13,7 @@ extern crate napi_derive;
 #[macro_use]
 mod schema;
 
+pub mod backend;
 pub mod batch;
 pub mod cleanup;
 pub mod convert;
@@ -33,6 +34,7 @@ use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
 use napi::Env;
 use rusqlite::Connection;
 
+use crate::backend::{Backend, Expired};
 use crate::batch::{Batch, Wrote};
 use crate::convert::{Arg, SessionAndUser};
 use crate::error::{AuthError, AuthResult};
@@ -40,7 +42,7 @@ use crate::held::{Held, HoldSignal};
 use crate::model::{Account, Authenticator, User};
 use crate::options::Settings;
 use crate::store::connection::{self, Location};
-use crate::store::{accounts, authenticators, migrations, sessions, users, verification_tokens};
+use crate::store::{migrations, sessions, Sqlite};
 use crate::writer::{SharedConnection, Writer};
 
 /// WAL pages past which a commit on the JS thread asks for a checkpoint (SQLite's default).
@@ -57,17 +59,41 @@ pub fn normalize_options(env: Env, options: Option<Unknown<'_>>) -> napi::Result
   Ok(options::NormalizedOptions::from(&settings))
 }
 
-/// Deletes the expired sessions and verification tokens in one transaction.
-fn delete_expired(conn: &mut Connection) -> AuthResult<DeletedExpired> {
-  let now = migrations::now_ms();
-  let tx = conn.savepoint().map_err(AuthError::db(methods::DELETE_EXPIRED))?;
-  let sessions = sessions::delete_expired(&tx, now)?;
-  let verification_tokens = verification_tokens::delete_expired(&tx, now)?;
-  tx.commit().map_err(AuthError::db(methods::DELETE_EXPIRED))?;
-  Ok(DeletedExpired {
-    sessions: sessions as u32,
-    verification_tokens: verification_tokens as u32,
-  })
+/// What the SQLite backend's operations need besides a connection, cloned into each write.
+#[derive(Clone)]
+struct StoreSettings {
+  hash_session_tokens: bool,
+  /// The `encryptionKey` keys (none when not set).
+  keys: Arc<crypto::Keys>,
+}
+
+impl StoreSettings {
+  /// The backend on `conn`.
+  fn on<'c>(&'c self, conn: &'c mut Connection) -> Sqlite<'c> {
+    Sqlite {
+      conn,
+      hashed: self.hash_session_tokens,
+      keys: &self.keys,
+    }
+  }
+
+  /// A write's work: `op` on the backend over the connection the write runs on.
+  fn run<I, T>(
+    &self,
+    op: impl Fn(&mut Sqlite<'_>, &I) -> AuthResult<T> + Send + 'static,
+  ) -> impl Fn(&mut Connection, &I) -> AuthResult<T> + Send + 'static {
+    let settings = self.clone();
+    move |conn, input| op(&mut settings.on(conn), input)
+  }
+}
+
+impl From<Expired> for DeletedExpired {
+  fn from(expired: Expired) -> Self {
+    DeletedExpired {
+      sessions: expired.sessions as u32,
+      verification_tokens: expired.verification_tokens as u32,
+    }
+  }
 }
 
 /// What `reencrypt()` rewrote.
@@ -112,14 +138,13 @@ pub struct AuthDatabase {
   in_memory: bool,
   /// The database file (`None` for `:memory:`).
   file: Option<String>,
-  /// The `encryptionKey` keys (none when not set).
-  keys: Arc<crypto::Keys>,
+  /// `hashSessionTokens` and the `encryptionKey` keys, which the backend's operations need.
+  store: StoreSettings,
   /// The `cleanupIntervalMs` timer, when set.
   cleanup: Option<cleanup::Cleanup>,
   /// Writes run on the JS thread when they can; with `synchronous: "full"` each commit waits
   /// for an fsync, so they all go to the writer thread and the event loop never waits for it.
   writes_on_js_thread: bool,
-  hash_session_tokens: bool,
 }
 
 #[napi]
@@ -177,11 +202,18 @@ impl AuthDatabase {
         .map_err(|err| AuthError::new(crate::error::Code::Internal, "open", err.reason))?;
       Some(held)
     };
+    let store = StoreSettings {
+      hash_session_tokens: settings.hash_session_tokens,
+      keys: Arc::new(crypto::Keys::new(&settings.encryption_keys.0)),
+    };
     let cleanup = match (settings.cleanup_interval, writer.jobs()) {
       (Some(interval), Some(jobs)) => Some(
-        cleanup::Cleanup::start(interval, jobs, |conn| {
-          // Best effort: a failed run (e.g. a full disk) is retried at the next interval.
-          let _ = delete_expired(conn);
+        cleanup::Cleanup::start(interval, jobs, {
+          let store = store.clone();
+          move |conn| {
+            // Best effort: a failed run (e.g. a full disk) is retried at the next interval.
+            let _ = store.on(conn).delete_expired(migrations::now_ms());
+          }
         })
         .map_err(|err| {
           AuthError::new(
@@ -195,7 +227,7 @@ impl AuthDatabase {
     };
     Ok(AuthDatabase {
       cleanup,
-      keys: Arc::new(crypto::Keys::new(&settings.encryption_keys.0)),
+      store,
       in_memory,
       file: match &settings.location {
         Location::File(path) => Some(path.clone()),
@@ -206,7 +238,6 @@ impl AuthDatabase {
       batch,
       reader: Some(js_conn),
       writer,
-      hash_session_tokens: settings.hash_session_tokens,
     })
   }
 
@@ -215,12 +246,12 @@ impl AuthDatabase {
     &self,
     env: &Env,
     method: &'static str,
-    work: impl FnOnce(&Connection) -> AuthResult<T>,
+    work: impl FnOnce(Sqlite<'_>) -> AuthResult<T>,
   ) -> napi::Result<T> {
     let run = || {
       let reader = self.reader.as_ref().ok_or_else(|| AuthError::closed(method))?;
-      let conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-      work(&conn)
+      let mut conn = reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+      work(self.store.on(&mut conn))
     };
     run().map_err(|err| err.into_napi(env))
   }
@@ -291,7 +322,7 @@ impl AuthDatabase {
       env,
       methods::CREATE_USER,
       || convert::user(user),
-      |conn, user| users::create(conn, user),
+      self.store.run(|s, user| s.create_user(user)),
     )
   }
 
@@ -302,8 +333,8 @@ impl AuthDatabase {
     ts_return_type = "AdapterUser | null"
   )]
   pub fn get_user(&self, env: Env, id: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, methods::GET_USER, |conn| {
-      users::get(conn, &Arg::new(methods::GET_USER, "id", id).key()?)
+    self.read(&env, methods::GET_USER, |mut s| {
+      s.get_user(&Arg::new(methods::GET_USER, "id", id).key()?)
     })
   }
 
@@ -314,8 +345,8 @@ impl AuthDatabase {
     ts_return_type = "AdapterUser | null"
   )]
   pub fn get_user_by_email(&self, env: Env, email: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, methods::GET_USER_BY_EMAIL, |conn| {
-      users::get_by_email(conn, &Arg::new(methods::GET_USER_BY_EMAIL, "email", email).key()?)
+    self.read(&env, methods::GET_USER_BY_EMAIL, |mut s| {
+      s.get_user_by_email(&Arg::new(methods::GET_USER_BY_EMAIL, "email", email).key()?)
     })
   }
 
@@ -326,9 +357,9 @@ impl AuthDatabase {
     ts_return_type = "AdapterUser | null"
   )]
   pub fn get_user_by_account(&self, env: Env, account: Unknown<'_>) -> napi::Result<Option<User>> {
-    self.read(&env, methods::GET_USER_BY_ACCOUNT, |conn| {
+    self.read(&env, methods::GET_USER_BY_ACCOUNT, |mut s| {
       let (provider, provider_account_id) = convert::account_key(methods::GET_USER_BY_ACCOUNT, account)?;
-      users::get_by_account(conn, &provider, &provider_account_id)
+      s.get_user_by_account(&provider, &provider_account_id)
     })
   }
 
@@ -344,7 +375,7 @@ impl AuthDatabase {
       env,
       methods::UPDATE_USER,
       || convert::user_patch(user),
-      users::update,
+      self.store.run(|s, patch| s.update_user(patch)),
     )
   }
 
@@ -357,7 +388,12 @@ impl AuthDatabase {
   )]
   pub fn delete_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
     let id = || Arg::new(methods::DELETE_USER, "userId", user_id).key();
-    self.write(env, methods::DELETE_USER, id, |conn, id| users::delete(conn, id))
+    self.write(
+      env,
+      methods::DELETE_USER,
+      id,
+      self.store.run(|s, id: &String| s.delete_user(id)),
+    )
   }
 
   /// Links a provider account to a user. Provider-specific fields are kept.
@@ -367,12 +403,11 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterAccount>"
   )]
   pub fn link_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
-    let keys = Arc::clone(&self.keys);
     self.write(
       env,
       methods::LINK_ACCOUNT,
       || convert::account(account),
-      move |conn, account| accounts::link(conn, account, &keys),
+      self.store.run(|s, account| s.link_account(account)),
     )
   }
 
@@ -384,10 +419,10 @@ impl AuthDatabase {
   )]
   pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
     let key = || convert::account_key(methods::UNLINK_ACCOUNT, account);
-    let keys = Arc::clone(&self.keys);
-    self.write(env, methods::UNLINK_ACCOUNT, key, move |conn, (provider, id)| {
-      accounts::unlink(conn, provider, id, &keys)
-    })
+    let unlink = self
+      .store
+      .run(|s, (provider, id): &(String, String)| s.unlink_account(provider, id));
+    self.write(env, methods::UNLINK_ACCOUNT, key, unlink)
   }
 
   /// The account with this provider and provider account id, or `null`.
@@ -402,10 +437,10 @@ impl AuthDatabase {
     provider_account_id: Unknown<'_>,
     provider: Unknown<'_>,
   ) -> napi::Result<Option<Account>> {
-    self.read(&env, methods::GET_ACCOUNT, |conn| {
+    self.read(&env, methods::GET_ACCOUNT, |mut s| {
       let id = Arg::new(methods::GET_ACCOUNT, "providerAccountId", provider_account_id).key()?;
       let provider = Arg::new(methods::GET_ACCOUNT, "provider", provider).key()?;
-      accounts::get(conn, &id, &provider, &self.keys)
+      s.get_account(&id, &provider)
     })
   }
 
@@ -416,12 +451,11 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterSession>"
   )]
   pub fn create_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
-    let hashed = self.hash_session_tokens;
     self.write(
       env,
       methods::CREATE_SESSION,
       || convert::session(session),
-      move |conn, s| sessions::create(conn, s, hashed),
+      self.store.run(|s, session| s.create_session(session)),
     )
   }
 
@@ -436,9 +470,9 @@ impl AuthDatabase {
     env: Env,
     session_token: Unknown<'_>,
   ) -> napi::Result<Option<SessionAndUser>> {
-    self.read(&env, methods::GET_SESSION_AND_USER, |conn| {
+    self.read(&env, methods::GET_SESSION_AND_USER, |mut s| {
       let token = Arg::new(methods::GET_SESSION_AND_USER, "sessionToken", session_token).key()?;
-      let found = sessions::get_session_and_user(conn, &token, self.hash_session_tokens)?;
+      let found = s.get_session_and_user(&token)?;
       Ok(found.map(|(session, user)| SessionAndUser(session, user)))
     })
   }
@@ -454,9 +488,10 @@ impl AuthDatabase {
     shape: Unknown<'env>,
   ) -> napi::Result<Option<Unknown<'env>>> {
     const METHOD: &str = methods::GET_SESSION_AND_USER;
-    let shaped = self.read(env, METHOD, |conn| {
+    // The hot path, outside `Backend`: the row goes to `shape` without a `User` in between.
+    let shaped = self.read(env, METHOD, |s| {
       let token = Arg::new(METHOD, "sessionToken", session_token).key()?;
-      sessions::with_session_and_user_row(conn, &token, self.hash_session_tokens, |row| {
+      sessions::with_session_and_user_row(s.conn, &token, s.hashed, |row| {
         Ok(convert::shape_session_and_user_row(
           env,
           &shape,
@@ -479,11 +514,13 @@ impl AuthDatabase {
     ts_return_type = "Promise<AdapterSession | null>"
   )]
   pub fn update_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
-    let hashed = self.hash_session_tokens;
     let patch = || convert::session_patch(session);
-    self.write(env, methods::UPDATE_SESSION, patch, move |conn, patch| {
-      sessions::update(conn, patch, hashed)
-    })
+    self.write(
+      env,
+      methods::UPDATE_SESSION,
+      patch,
+      self.store.run(|s, patch| s.update_session(patch)),
+    )
   }
 
   /// Deletes a session. Resolves to the deleted session, or `null` when it was already gone.
@@ -497,11 +534,13 @@ impl AuthDatabase {
     env: &'env Env,
     session_token: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
-    let hashed = self.hash_session_tokens;
     let token = || Arg::new(methods::DELETE_SESSION, "sessionToken", session_token).key();
-    self.write(env, methods::DELETE_SESSION, token, move |conn, token| {
-      sessions::delete(conn, token, hashed)
-    })
+    self.write(
+      env,
+      methods::DELETE_SESSION,
+      token,
+      self.store.run(|s, token: &String| s.delete_session(token)),
+    )
   }
 
   /// Stores a verification (magic-link) token.
@@ -516,9 +555,8 @@ impl AuthDatabase {
     token: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     let token = || convert::verification_token(token);
-    self.write(env, methods::CREATE_VERIFICATION_TOKEN, token, |conn, token| {
-      verification_tokens::create(conn, token)
-    })
+    let create = self.store.run(|s, token| s.create_verification_token(token));
+    self.write(env, methods::CREATE_VERIFICATION_TOKEN, token, create)
   }
 
   /// Deletes and returns a verification token atomically: of concurrent calls for one token,
@@ -538,7 +576,9 @@ impl AuthDatabase {
       env,
       methods::USE_VERIFICATION_TOKEN,
       key,
-      |conn, (identifier, token)| verification_tokens::use_token(conn, identifier, token),
+      self
+        .store
+        .run(|s, (identifier, token): &(String, String)| s.use_verification_token(identifier, token)),
     )
   }
 
@@ -554,9 +594,8 @@ impl AuthDatabase {
     authenticator: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     let input = || convert::authenticator(authenticator);
-    self.write(env, methods::CREATE_AUTHENTICATOR, input, |conn, a| {
-      authenticators::create(conn, a)
-    })
+    let create = self.store.run(|s, a| s.create_authenticator(a));
+    self.write(env, methods::CREATE_AUTHENTICATOR, input, create)
   }
 
   /// The WebAuthn credential with this id, or `null`.
@@ -570,11 +609,8 @@ impl AuthDatabase {
     env: Env,
     credential_id: Unknown<'_>,
   ) -> napi::Result<Option<Authenticator>> {
-    self.read(&env, methods::GET_AUTHENTICATOR, |conn| {
-      authenticators::get(
-        conn,
-        &Arg::new(methods::GET_AUTHENTICATOR, "credentialID", credential_id).key()?,
-      )
+    self.read(&env, methods::GET_AUTHENTICATOR, |mut s| {
+      s.get_authenticator(&Arg::new(methods::GET_AUTHENTICATOR, "credentialID", credential_id).key()?)
     })
   }
 
@@ -589,9 +625,8 @@ impl AuthDatabase {
     env: Env,
     user_id: Unknown<'_>,
   ) -> napi::Result<Vec<Authenticator>> {
-    self.read(&env, methods::LIST_AUTHENTICATORS_BY_USER_ID, |conn| {
-      authenticators::list_by_user(
-        conn,
+    self.read(&env, methods::LIST_AUTHENTICATORS_BY_USER_ID, |mut s| {
+      s.list_authenticators_by_user_id(
         &Arg::new(methods::LIST_AUTHENTICATORS_BY_USER_ID, "userId", user_id).key()?,
       )
     })
@@ -617,9 +652,10 @@ impl AuthDatabase {
         Arg::new(METHOD, "newCounter", new_counter).counter()?,
       ))
     };
-    self.write(env, METHOD, input, |conn, (id, counter)| {
-      authenticators::update_counter(conn, id, *counter)
-    })
+    let update = self
+      .store
+      .run(|s, (id, counter): &(String, i64)| s.update_authenticator_counter(id, *counter));
+    self.write(env, METHOD, input, update)
   }
 
   /// Deletes sessions and verification tokens whose `expires` has passed. Auth.js deletes an
@@ -633,7 +669,9 @@ impl AuthDatabase {
       methods::DELETE_EXPIRED,
       false,
       || Ok(()),
-      |conn, ()| delete_expired(conn),
+      self
+        .store
+        .run(|s, ()| s.delete_expired(migrations::now_ms()).map(DeletedExpired::from)),
     )
   }
 
@@ -701,9 +739,8 @@ impl AuthDatabase {
   #[napi(catch_unwind, ts_return_type = "Promise<Reencrypted>")]
   pub fn reencrypt<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::REENCRYPT;
-    let keys = Arc::clone(&self.keys);
     let check = || {
-      if keys.enabled() {
+      if self.store.keys.enabled() {
         Ok(())
       } else {
         Err(AuthError::invalid(
@@ -717,18 +754,13 @@ impl AuthDatabase {
         return Err(AuthError::closed(METHOD));
       }
       check()?;
-      let keys = Arc::clone(&self.keys);
+      let store = self.store.clone();
       // Outside the writer's shared transaction: it commits on its own, then checkpoints.
       self.writer.submit_alone(env, METHOD, move |conn| {
         let db = AuthError::db(METHOD);
         // Overwrite the old values' bytes instead of leaving them in free space.
         conn.execute_batch("PRAGMA secure_delete = ON").map_err(&db)?;
-        let rewritten = (|| {
-          let tx = conn.savepoint().map_err(&db)?;
-          let accounts = accounts::reencrypt(&tx, &keys)?;
-          tx.commit().map_err(&db)?;
-          Ok(accounts)
-        })();
+        let rewritten = store.on(conn).reencrypt();
         let _ = conn.execute_batch("PRAGMA secure_delete = OFF");
         let accounts = rewritten?;
         if accounts > 0 {

@@ -195,7 +195,9 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
       })
       .transpose()?,
     encryption_key: optional("encryptionKey")?.map(encryption_keys).transpose()?,
-    cleanup_interval_ms: optional("cleanupIntervalMs")?.map(cleanup_interval_ms).transpose()?,
+    cleanup_interval_ms: optional("cleanupIntervalMs")?
+      .map(cleanup_interval_ms)
+      .transpose()?,
   };
   Ok(options.into())
 }
@@ -211,7 +213,10 @@ pub(crate) fn reject_unknown(name: &str, known: &[&str]) -> AuthResult<()> {
     .find(|k| k.eq_ignore_ascii_case(name) || strsim::levenshtein(k, name) <= 2)
     .map(|k| format!("; did you mean {k:?}?"))
     .unwrap_or_else(|| format!("; known options: {}", known.join(", ")));
-  Err(AuthError::invalid(METHOD, format!("unknown option {name:?}{hint}")))
+  Err(AuthError::invalid(
+    METHOD,
+    format!("unknown option {name:?}{hint}"),
+  ))
 }
 
 /// `cleanupIntervalMs`: from 10 ms up.

@@ -70,7 +70,12 @@ pub async fn link(client: &Client, account: &Account, keys: &Keys) -> AuthResult
 }
 
 /// The account `provider`/`provider_account_id`.
-pub async fn get_one(client: &Client, provider_account_id: &str, provider: &str, keys: &Keys) -> AuthResult<Option<Account>> {
+pub async fn get_one(
+  client: &Client,
+  provider_account_id: &str,
+  provider: &str,
+  keys: &Keys,
+) -> AuthResult<Option<Account>> {
   const METHOD: &str = methods::GET_ACCOUNT;
   let sql = concat!(
     "SELECT ",
@@ -86,7 +91,12 @@ pub async fn get_one(client: &Client, provider_account_id: &str, provider: &str,
 /// Unlinks an account; returns it, or `None` when it was not linked. Deleted in a transaction
 /// that commits only once its tokens opened: a token that does not decrypt fails the call
 /// without costing the row.
-pub async fn unlink(client: &mut Client, provider: &str, provider_account_id: &str, keys: &Keys) -> AuthResult<Option<Account>> {
+pub async fn unlink(
+  client: &mut Client,
+  provider: &str,
+  provider_account_id: &str,
+  keys: &Keys,
+) -> AuthResult<Option<Account>> {
   const METHOD: &str = methods::UNLINK_ACCOUNT;
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
@@ -115,7 +125,10 @@ pub async fn reencrypt(client: &mut Client, keys: &Keys) -> AuthResult<u32> {
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
   let rows = tx
-    .query(concat!("SELECT ", account_columns!(), r#" FROM "account" FOR UPDATE"#), &[])
+    .query(
+      concat!("SELECT ", account_columns!(), r#" FROM "account" FOR UPDATE"#),
+      &[],
+    )
     .await
     .map_err(&db)?;
   let mut changed = 0;

@@ -24,7 +24,12 @@ fn from_row(row: &Row, method: &'static str) -> AuthResult<Authenticator> {
 
 /// Stores a credential for an existing user; a credentialID already stored is a conflict.
 pub async fn create(client: &Client, authenticator: &Authenticator) -> AuthResult<Authenticator> {
-  let conflict = |_: &str| format!("credentialID {:?} is already registered", authenticator.credential_id);
+  let conflict = |_: &str| {
+    format!(
+      "credentialID {:?} is already registered",
+      authenticator.credential_id
+    )
+  };
   query::execute(
     client,
     methods::CREATE_AUTHENTICATOR,
@@ -52,7 +57,11 @@ pub async fn create(client: &Client, authenticator: &Authenticator) -> AuthResul
 /// The credential with this id.
 pub async fn get_one(client: &Client, credential_id: &str) -> AuthResult<Option<Authenticator>> {
   const METHOD: &str = methods::GET_AUTHENTICATOR;
-  let sql = concat!("SELECT ", authenticator_columns!(), r#" FROM "authenticator" WHERE "credentialID" = $1"#);
+  let sql = concat!(
+    "SELECT ",
+    authenticator_columns!(),
+    r#" FROM "authenticator" WHERE "credentialID" = $1"#
+  );
   query::opt(client, METHOD, sql, &[&credential_id], None)
     .await?
     .map(|row| from_row(&row, METHOD))
@@ -85,5 +94,10 @@ pub async fn update_counter(client: &Client, credential_id: &str, counter: i64) 
     .await?
     .map(|row| from_row(&row, METHOD))
     .transpose()?
-    .ok_or_else(|| AuthError::not_found(METHOD, format!("no authenticator has credentialID {credential_id:?}")))
+    .ok_or_else(|| {
+      AuthError::not_found(
+        METHOD,
+        format!("no authenticator has credentialID {credential_id:?}"),
+      )
+    })
 }

@@ -56,7 +56,9 @@ const TABLES: [Table; 5] = [
   Table {
     name: "account",
     columns: account_columns!(),
-    kinds: &[Text, Text, Text, Text, Text, Text, Secs, Text, Text, Text, Text, Text],
+    kinds: &[
+      Text, Text, Text, Text, Text, Text, Secs, Text, Text, Text, Text, Text,
+    ],
     by_rowid: false,
   },
   Table {
@@ -149,7 +151,8 @@ impl Column {
 
   /// Appends a SQLite value; `what` names it in an error.
   fn push(&mut self, value: Value, hash: bool, what: &dyn Fn() -> String) -> AuthResult<()> {
-    let wrong = |expected: &str| AuthError::new(Code::Database, METHOD, format!("{} is not {expected}", what()));
+    let wrong =
+      |expected: &str| AuthError::new(Code::Database, METHOD, format!("{} is not {expected}", what()));
     match (self, value) {
       (Column::Text(v), Value::Null) => v.push(None),
       (Column::Text(v), Value::Text(text)) => v.push(Some(if hash { hash_token(&text) } else { text })),
@@ -192,13 +195,23 @@ fn read_sqlite(
   mut send: impl FnMut(Batch) -> bool,
 ) -> AuthResult<()> {
   if !std::path::Path::new(path).is_file() {
-    return Err(AuthError::invalid(METHOD, format!("no SQLite database at {path:?}")));
+    return Err(AuthError::invalid(
+      METHOD,
+      format!("no SQLite database at {path:?}"),
+    ));
   }
-  let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-    .map_err(sqlite_error)?;
+  let mut conn = Connection::open_with_flags(
+    path,
+    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+  )
+  .map_err(sqlite_error)?;
   let tx = conn.transaction().map_err(sqlite_error)?;
   let stored_hashed = tx
-    .query_row(r#"SELECT "value" FROM "authlite_meta" WHERE "key" = 'sessionTokens'"#, [], |r| r.get::<_, String>(0))
+    .query_row(
+      r#"SELECT "value" FROM "authlite_meta" WHERE "key" = 'sessionTokens'"#,
+      [],
+      |r| r.get::<_, String>(0),
+    )
     .optional()
     .unwrap_or(None)
     .is_some_and(|mode| mode == "sha256");
@@ -212,17 +225,25 @@ fn read_sqlite(
   let mut counts = Vec::new();
   for table in &TABLES {
     let existing: Vec<String> = tx
-      .prepare(&format!(r#"SELECT name FROM pragma_table_info('{}')"#, table.name))
+      .prepare(&format!(
+        r#"SELECT name FROM pragma_table_info('{}')"#,
+        table.name
+      ))
       .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
       .map_err(sqlite_error)?;
     if existing.is_empty() {
       return Err(AuthError::invalid(
         METHOD,
-        format!("{path:?} has no {:?} table: it is not an Auth.js database made by authlite or the drizzle adapter", table.name),
+        format!(
+          "{path:?} has no {:?} table: it is not an Auth.js database made by authlite or the drizzle adapter",
+          table.name
+        ),
       ));
     }
     let count: i64 = tx
-      .query_row(&format!(r#"SELECT count(*) FROM "{}""#, table.name), [], |r| r.get(0))
+      .query_row(&format!(r#"SELECT count(*) FROM "{}""#, table.name), [], |r| {
+        r.get(0)
+      })
       .map_err(sqlite_error)?;
     counts.push(count as u64);
     present.push(existing);
@@ -234,7 +255,13 @@ fn read_sqlite(
     let columns = names(table.columns);
     let select = columns
       .iter()
-      .map(|c| if present[index].iter().any(|p| p == c) { format!(r#""{c}""#) } else { "NULL".to_string() })
+      .map(|c| {
+        if present[index].iter().any(|p| p == c) {
+          format!(r#""{c}""#)
+        } else {
+          "NULL".to_string()
+        }
+      })
       .collect::<Vec<_>>()
       .join(", ");
     let order = if table.by_rowid { " ORDER BY rowid" } else { "" };
@@ -281,10 +308,17 @@ pub async fn copy_from_sqlite(
   let (totals_tx, totals_rx) = tokio::sync::oneshot::channel::<Vec<u64>>();
   let (batches_tx, mut batches_rx) = tokio::sync::mpsc::channel::<Batch>(4);
   let reader = tokio::task::spawn_blocking(move || {
-    read_sqlite(&path, hash_target, |totals| totals_tx.send(totals).is_ok(), |batch| {
-      batches_tx.blocking_send(batch).is_ok()
-    })
+    read_sqlite(
+      &path,
+      hash_target,
+      |totals| totals_tx.send(totals).is_ok(),
+      |batch| batches_tx.blocking_send(batch).is_ok(),
+    )
   });
+  // The file is checked (and its rows counted) before anything is written.
+  let Ok(totals) = totals_rx.await else {
+    return Err(reader_error(reader.await));
+  };
   let tx = client.transaction().await.map_err(&db)?;
   if !merge {
     let row = tx
@@ -303,10 +337,6 @@ pub async fn copy_from_sqlite(
       ));
     }
   }
-  let Ok(totals) = totals_rx.await else {
-    // The reader stopped before counting: its error says why.
-    return Err(reader_error(reader.await));
-  };
   let mut result = CopyResult::default();
   let mut done = [0u64; 5];
   while let Some(batch) = batches_rx.recv().await {
@@ -324,14 +354,11 @@ pub async fn copy_from_sqlite(
       table.name, table.columns
     );
     let params: Vec<&(dyn ToSql + Sync)> = batch.columns.iter().map(Column::param).collect();
-    let inserted = tx
-      .execute(&sql, &params)
-      .await
-      .map_err(|err| {
-        let mut e = super::error::from_pg(METHOD, &err, None);
-        e.message = format!("copying {:?} ({}): {}", table.name, columns.join(", "), e.message);
-        e
-      })?;
+    let inserted = tx.execute(&sql, &params).await.map_err(|err| {
+      let mut e = super::error::from_pg(METHOD, &err, None);
+      e.message = format!("copying {:?} ({}): {}", table.name, columns.join(", "), e.message);
+      e
+    })?;
     result.skipped += (batch.rows as u64 - inserted) as u32;
     let count = match batch.table {
       0 => &mut result.users,
@@ -360,7 +387,11 @@ fn reader_error(outcome: Result<AuthResult<()>, tokio::task::JoinError>) -> Auth
   match outcome {
     Ok(Err(err)) => err,
     Ok(Ok(())) => AuthError::new(Code::Internal, METHOD, "the SQLite reader stopped early"),
-    Err(_) => AuthError::new(Code::Internal, METHOD, "the SQLite reader panicked; please report this bug"),
+    Err(_) => AuthError::new(
+      Code::Internal,
+      METHOD,
+      "the SQLite reader panicked; please report this bug",
+    ),
   }
 }
 

@@ -19,7 +19,11 @@ fn unavailable_state(state: &SqlState) -> bool {
 }
 
 /// Maps a statement's error; `violation` names unique-key conflicts (`None`: cannot happen).
-pub fn from_pg(method: &'static str, err: &tokio_postgres::Error, conflict: Option<Conflict<'_>>) -> AuthError {
+pub fn from_pg(
+  method: &'static str,
+  err: &tokio_postgres::Error,
+  conflict: Option<Conflict<'_>>,
+) -> AuthError {
   if let Some(db) = err.as_db_error() {
     let state = db.code();
     if *state == SqlState::UNIQUE_VIOLATION {
@@ -41,7 +45,11 @@ pub fn from_pg(method: &'static str, err: &tokio_postgres::Error, conflict: Opti
   if err.is_closed() || is_io(err) {
     return unavailable(method, &with_causes(err));
   }
-  AuthError::new(Code::Database, method, format!("PostgreSQL: {}", with_causes(err)))
+  AuthError::new(
+    Code::Database,
+    method,
+    format!("PostgreSQL: {}", with_causes(err)),
+  )
 }
 
 /// The error and its causes, `outer: inner: ...` (tokio-postgres says "error connecting to
@@ -104,7 +112,11 @@ pub fn from_pool(method: &'static str, err: PoolError) -> AuthError {
         // No connection could be made: no host answered as wanted, TLS or authentication.
         let text = with_causes(&err);
         if text.contains("password") || text.contains("certificate") || text.contains("tls") {
-          return AuthError::new(Code::Database, method, format!("cannot connect to PostgreSQL: {text}"));
+          return AuthError::new(
+            Code::Database,
+            method,
+            format!("cannot connect to PostgreSQL: {text}"),
+          );
         }
         return unavailable(method, &format!("cannot connect: {text}"));
       }

@@ -10,13 +10,15 @@ use napi::bindgen_prelude::{Function, Object, ToNapiValue, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 
-use super::options::{self as pg_options, PostgresSettings};
 use super::copy::{self, CopyProgress};
-use super::{accounts, authenticators, runtime, sessions, users, verification_tokens, CatchPanic, PostgresStore};
+use super::options::{self as pg_options, PostgresSettings};
+use super::{runtime, CatchPanic, PostgresStore};
+use crate::backend::Backend;
 use crate::convert::{self, Arg, SessionAndUser};
 use crate::crypto::Keys;
 use crate::error::{AuthError, AuthResult};
 use crate::methods;
+use crate::store::migrations::now_ms;
 use crate::{BackupResult, DeletedExpired, Reencrypted};
 
 /// An open authlite database on PostgreSQL: the native handle behind `PostgresAdapter`,
@@ -33,7 +35,11 @@ pub struct PostgresDatabase {
 impl PostgresDatabase {
   /// Opens a pool on the database; nothing is connected until the first call (or `ready()`),
   /// which also creates or migrates the tables.
-  #[napi(constructor, catch_unwind, ts_args_type = "options: string | PostgresDatabaseOptions")]
+  #[napi(
+    constructor,
+    catch_unwind,
+    ts_args_type = "options: string | PostgresDatabaseOptions"
+  )]
   pub fn new(env: Env, options: Option<Unknown<'_>>) -> napi::Result<Self> {
     Self::open(pg_options::parse(options).map_err(|e| e.into_napi(&env))?).map_err(|e| e.into_napi(&env))
   }
@@ -58,7 +64,9 @@ impl PostgresDatabase {
         loop {
           ticks.tick().await;
           // Best effort: a failed run (server away) is retried at the next interval.
-          let _ = store.delete_expired().await;
+          if let Ok(mut backend) = store.backend(methods::DELETE_EXPIRED).await {
+            let _ = backend.delete_expired(now_ms()).await;
+          }
         }
       })
       .abort_handle()
@@ -105,85 +113,137 @@ impl PostgresDatabase {
   /// the reason otherwise. Optional: every call waits for the same.
   #[napi(catch_unwind, ts_return_type = "Promise<void>")]
   pub fn ready<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-    self.call(env, "open", || Ok(()), |store, ()| async move {
-      store.client("open").await.map(|_| ())
-    })
+    self.call(
+      env,
+      "open",
+      || Ok(()),
+      |store, ()| async move { store.client("open").await.map(|_| ()) },
+    )
   }
 
   /// Creates a user, keeping `user.id` when given (a UUID otherwise).
-  #[napi(catch_unwind, ts_args_type = "user: AdapterUserInput", ts_return_type = "Promise<AdapterUser>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "user: AdapterUserInput",
+    ts_return_type = "Promise<AdapterUser>"
+  )]
   pub fn create_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::CREATE_USER;
-    self.call(env, METHOD, || convert::user(user), |store, user| async move {
-      users::create(&store.client(METHOD).await?, &user).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::user(user),
+      |store, user| async move { store.backend(METHOD).await?.create_user(&user).await },
+    )
   }
 
   /// The user with this id, or `null`.
-  #[napi(catch_unwind, ts_args_type = "id: string", ts_return_type = "Promise<AdapterUser | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "id: string",
+    ts_return_type = "Promise<AdapterUser | null>"
+  )]
   pub fn get_user<'env>(&self, env: &'env Env, id: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::GET_USER;
     let id = || Arg::new(METHOD, "id", id).key();
     self.call(env, METHOD, id, |store, id| async move {
-      users::get_by_id(&store.client(METHOD).await?, &id).await
+      store.backend(METHOD).await?.get_user(&id).await
     })
   }
 
   /// The user with this email, or `null`.
-  #[napi(catch_unwind, ts_args_type = "email: string", ts_return_type = "Promise<AdapterUser | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "email: string",
+    ts_return_type = "Promise<AdapterUser | null>"
+  )]
   pub fn get_user_by_email<'env>(&self, env: &'env Env, email: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::GET_USER_BY_EMAIL;
     let email = || Arg::new(METHOD, "email", email).key();
     self.call(env, METHOD, email, |store, email| async move {
-      users::get_by_email(&store.client(METHOD).await?, &email).await
+      store.backend(METHOD).await?.get_user_by_email(&email).await
     })
   }
 
   /// The user who linked this provider account, or `null`.
-  #[napi(catch_unwind, ts_args_type = "account: AccountKey", ts_return_type = "Promise<AdapterUser | null>")]
-  pub fn get_user_by_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "account: AccountKey",
+    ts_return_type = "Promise<AdapterUser | null>"
+  )]
+  pub fn get_user_by_account<'env>(
+    &self,
+    env: &'env Env,
+    account: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::GET_USER_BY_ACCOUNT;
     let key = || convert::account_key(METHOD, account);
     self.call(env, METHOD, key, |store, (provider, id)| async move {
-      users::get_by_account(&store.client(METHOD).await?, &provider, &id).await
+      store
+        .backend(METHOD)
+        .await?
+        .get_user_by_account(&provider, &id)
+        .await
     })
   }
 
   /// Changes the given fields of a user (`null` clears one) and returns the whole user.
-  #[napi(catch_unwind, ts_args_type = "user: AdapterUserPatch", ts_return_type = "Promise<AdapterUser>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "user: AdapterUserPatch",
+    ts_return_type = "Promise<AdapterUser>"
+  )]
   pub fn update_user<'env>(&self, env: &'env Env, user: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::UPDATE_USER;
-    self.call(env, METHOD, || convert::user_patch(user), |store, patch| async move {
-      users::update(&mut store.client(METHOD).await?, &patch).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::user_patch(user),
+      |store, patch| async move { store.backend(METHOD).await?.update_user(&patch).await },
+    )
   }
 
   /// Deletes a user with their sessions, accounts and authenticators, in one transaction.
-  #[napi(catch_unwind, ts_args_type = "userId: string", ts_return_type = "Promise<AdapterUser | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<AdapterUser | null>"
+  )]
   pub fn delete_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::DELETE_USER;
     let id = || Arg::new(METHOD, "userId", user_id).key();
     self.call(env, METHOD, id, |store, id| async move {
-      users::delete(&store.client(METHOD).await?, &id).await
+      store.backend(METHOD).await?.delete_user(&id).await
     })
   }
 
   /// Links a provider account to a user. Provider-specific fields are kept.
-  #[napi(catch_unwind, ts_args_type = "account: AdapterAccount", ts_return_type = "Promise<AdapterAccount>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "account: AdapterAccount",
+    ts_return_type = "Promise<AdapterAccount>"
+  )]
   pub fn link_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::LINK_ACCOUNT;
-    self.call(env, METHOD, || convert::account(account), |store, account| async move {
-      accounts::link(&store.client(METHOD).await?, &account, &store.keys).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::account(account),
+      |store, account| async move { store.backend(METHOD).await?.link_account(&account).await },
+    )
   }
 
   /// Unlinks a provider account. Resolves to the unlinked account, or `null` when none was.
-  #[napi(catch_unwind, ts_args_type = "account: AccountKey", ts_return_type = "Promise<AdapterAccount | null>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "account: AccountKey",
+    ts_return_type = "Promise<AdapterAccount | null>"
+  )]
   pub fn unlink_account<'env>(&self, env: &'env Env, account: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::UNLINK_ACCOUNT;
     let key = || convert::account_key(METHOD, account);
     self.call(env, METHOD, key, |store, (provider, id)| async move {
-      accounts::unlink(&mut store.client(METHOD).await?, &provider, &id, &store.keys).await
+      store.backend(METHOD).await?.unlink_account(&provider, &id).await
     })
   }
 
@@ -207,17 +267,24 @@ impl PostgresDatabase {
       ))
     };
     self.call(env, METHOD, key, |store, (id, provider)| async move {
-      accounts::get_one(&store.client(METHOD).await?, &id, &provider, &store.keys).await
+      store.backend(METHOD).await?.get_account(&id, &provider).await
     })
   }
 
   /// Creates a session for an existing user.
-  #[napi(catch_unwind, ts_args_type = "session: AdapterSession", ts_return_type = "Promise<AdapterSession>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "session: AdapterSession",
+    ts_return_type = "Promise<AdapterSession>"
+  )]
   pub fn create_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::CREATE_SESSION;
-    self.call(env, METHOD, || convert::session(session), |store, session| async move {
-      sessions::create(&store.client(METHOD).await?, &session, store.hash_session_tokens).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::session(session),
+      |store, session| async move { store.backend(METHOD).await?.create_session(&session).await },
+    )
   }
 
   /// The session with this token and its user, read in one query, or `null`.
@@ -226,11 +293,15 @@ impl PostgresDatabase {
     ts_args_type = "sessionToken: string",
     ts_return_type = "Promise<{ session: AdapterSession; user: AdapterUser } | null>"
   )]
-  pub fn get_session_and_user<'env>(&self, env: &'env Env, session_token: Unknown<'_>) -> napi::Result<Object<'env>> {
+  pub fn get_session_and_user<'env>(
+    &self,
+    env: &'env Env,
+    session_token: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::GET_SESSION_AND_USER;
     let token = || Arg::new(METHOD, "sessionToken", session_token).key();
     self.call(env, METHOD, token, |store, token| async move {
-      let found = sessions::get_session_and_user(&store.client(METHOD).await?, &token, store.hash_session_tokens).await?;
+      let found = store.backend(METHOD).await?.get_session_and_user(&token).await?;
       Ok(found.map(|(session, user)| SessionAndUser(session, user)))
     })
   }
@@ -243,18 +314,29 @@ impl PostgresDatabase {
   )]
   pub fn update_session<'env>(&self, env: &'env Env, session: Unknown<'_>) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::UPDATE_SESSION;
-    self.call(env, METHOD, || convert::session_patch(session), |store, patch| async move {
-      sessions::update(&store.client(METHOD).await?, &patch, store.hash_session_tokens).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::session_patch(session),
+      |store, patch| async move { store.backend(METHOD).await?.update_session(&patch).await },
+    )
   }
 
   /// Deletes a session. Resolves to the deleted session, or `null` when it was already gone.
-  #[napi(catch_unwind, ts_args_type = "sessionToken: string", ts_return_type = "Promise<AdapterSession | null>")]
-  pub fn delete_session<'env>(&self, env: &'env Env, session_token: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "sessionToken: string",
+    ts_return_type = "Promise<AdapterSession | null>"
+  )]
+  pub fn delete_session<'env>(
+    &self,
+    env: &'env Env,
+    session_token: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::DELETE_SESSION;
     let token = || Arg::new(METHOD, "sessionToken", session_token).key();
     self.call(env, METHOD, token, |store, token| async move {
-      sessions::delete(&store.client(METHOD).await?, &token, store.hash_session_tokens).await
+      store.backend(METHOD).await?.delete_session(&token).await
     })
   }
 
@@ -264,11 +346,24 @@ impl PostgresDatabase {
     ts_args_type = "verificationToken: VerificationToken",
     ts_return_type = "Promise<VerificationToken>"
   )]
-  pub fn create_verification_token<'env>(&self, env: &'env Env, token: Unknown<'_>) -> napi::Result<Object<'env>> {
+  pub fn create_verification_token<'env>(
+    &self,
+    env: &'env Env,
+    token: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::CREATE_VERIFICATION_TOKEN;
-    self.call(env, METHOD, || convert::verification_token(token), |store, token| async move {
-      verification_tokens::create(&store.client(METHOD).await?, &token).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::verification_token(token),
+      |store, token| async move {
+        store
+          .backend(METHOD)
+          .await?
+          .create_verification_token(&token)
+          .await
+      },
+    )
   }
 
   /// Deletes and returns a verification token atomically, across processes: of concurrent
@@ -278,11 +373,19 @@ impl PostgresDatabase {
     ts_args_type = "params: { identifier: string; token: string }",
     ts_return_type = "Promise<VerificationToken | null>"
   )]
-  pub fn use_verification_token<'env>(&self, env: &'env Env, params: Unknown<'_>) -> napi::Result<Object<'env>> {
+  pub fn use_verification_token<'env>(
+    &self,
+    env: &'env Env,
+    params: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::USE_VERIFICATION_TOKEN;
     let key = || convert::verification_token_key(params);
     self.call(env, METHOD, key, |store, (identifier, token)| async move {
-      verification_tokens::use_token(&store.client(METHOD).await?, &identifier, &token).await
+      store
+        .backend(METHOD)
+        .await?
+        .use_verification_token(&identifier, &token)
+        .await
     })
   }
 
@@ -292,11 +395,18 @@ impl PostgresDatabase {
     ts_args_type = "authenticator: AdapterAuthenticator",
     ts_return_type = "Promise<AdapterAuthenticator>"
   )]
-  pub fn create_authenticator<'env>(&self, env: &'env Env, authenticator: Unknown<'_>) -> napi::Result<Object<'env>> {
+  pub fn create_authenticator<'env>(
+    &self,
+    env: &'env Env,
+    authenticator: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::CREATE_AUTHENTICATOR;
-    self.call(env, METHOD, || convert::authenticator(authenticator), |store, a| async move {
-      authenticators::create(&store.client(METHOD).await?, &a).await
-    })
+    self.call(
+      env,
+      METHOD,
+      || convert::authenticator(authenticator),
+      |store, a| async move { store.backend(METHOD).await?.create_authenticator(&a).await },
+    )
   }
 
   /// The WebAuthn credential with this id, or `null`.
@@ -305,21 +415,37 @@ impl PostgresDatabase {
     ts_args_type = "credentialID: string",
     ts_return_type = "Promise<AdapterAuthenticator | null>"
   )]
-  pub fn get_authenticator<'env>(&self, env: &'env Env, credential_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+  pub fn get_authenticator<'env>(
+    &self,
+    env: &'env Env,
+    credential_id: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::GET_AUTHENTICATOR;
     let id = || Arg::new(METHOD, "credentialID", credential_id).key();
     self.call(env, METHOD, id, |store, id| async move {
-      authenticators::get_one(&store.client(METHOD).await?, &id).await
+      store.backend(METHOD).await?.get_authenticator(&id).await
     })
   }
 
   /// All WebAuthn credentials of a user, oldest first.
-  #[napi(catch_unwind, ts_args_type = "userId: string", ts_return_type = "Promise<AdapterAuthenticator[]>")]
-  pub fn list_authenticators_by_user_id<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<AdapterAuthenticator[]>"
+  )]
+  pub fn list_authenticators_by_user_id<'env>(
+    &self,
+    env: &'env Env,
+    user_id: Unknown<'_>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::LIST_AUTHENTICATORS_BY_USER_ID;
     let id = || Arg::new(METHOD, "userId", user_id).key();
     self.call(env, METHOD, id, |store, id| async move {
-      authenticators::list_by_user(&store.client(METHOD).await?, &id).await
+      store
+        .backend(METHOD)
+        .await?
+        .list_authenticators_by_user_id(&id)
+        .await
     })
   }
 
@@ -343,20 +469,30 @@ impl PostgresDatabase {
       ))
     };
     self.call(env, METHOD, input, |store, (id, counter)| async move {
-      authenticators::update_counter(&store.client(METHOD).await?, &id, counter).await
+      store
+        .backend(METHOD)
+        .await?
+        .update_authenticator_counter(&id, counter)
+        .await
     })
   }
 
   /// Deletes sessions and verification tokens whose `expires` has passed, in one statement.
   #[napi(catch_unwind, ts_return_type = "Promise<DeletedExpired>")]
   pub fn delete_expired<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
-    self.call(env, methods::DELETE_EXPIRED, || Ok(()), |store, ()| async move {
-      let (sessions, tokens) = store.delete_expired().await?;
-      Ok(DeletedExpired {
-        sessions: sessions as u32,
-        verification_tokens: tokens as u32,
-      })
-    })
+    self.call(
+      env,
+      methods::DELETE_EXPIRED,
+      || Ok(()),
+      |store, ()| async move {
+        let expired = store
+          .backend(methods::DELETE_EXPIRED)
+          .await?
+          .delete_expired(now_ms())
+          .await?;
+        Ok(DeletedExpired::from(expired))
+      },
+    )
   }
 
   /// Rewrites every stored account token under the first `encryptionKey`, in one transaction.
@@ -368,18 +504,25 @@ impl PostgresDatabase {
       if enabled || self.store.is_none() {
         Ok(())
       } else {
-        Err(AuthError::invalid(METHOD, "no encryptionKey is set: open the database with one"))
+        Err(AuthError::invalid(
+          METHOD,
+          "no encryptionKey is set: open the database with one",
+        ))
       }
     };
     self.call(env, METHOD, check, |store, ()| async move {
-      let accounts = accounts::reencrypt(&mut store.client(METHOD).await?, &store.keys).await?;
+      let accounts = store.backend(METHOD).await?.reencrypt().await?;
       Ok(Reencrypted { accounts })
     })
   }
 
   /// Not available on PostgreSQL: rejects with `AUTHLITE_INVALID_INPUT` saying to use
   /// `pg_dump` (or the server's own backups), which copy a consistent snapshot while the app runs.
-  #[napi(catch_unwind, ts_args_type = "destination: string", ts_return_type = "Promise<BackupResult>")]
+  #[napi(
+    catch_unwind,
+    ts_args_type = "destination: string",
+    ts_return_type = "Promise<BackupResult>"
+  )]
   pub fn backup<'env>(&self, env: &'env Env, _destination: Unknown<'_>) -> napi::Result<Object<'env>> {
     let refuse = || -> AuthResult<()> {
       Err(AuthError::invalid(

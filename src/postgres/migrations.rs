@@ -54,10 +54,15 @@ pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResu
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
   // Held until commit: other instances wait here, then see the migrated schema.
-  tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await.map_err(&db)?;
+  tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])
+    .await
+    .map_err(&db)?;
   tx.batch_execute(BOOKKEEPING).await.map_err(&db)?;
   let current: i32 = tx
-    .query_one(r#"SELECT coalesce(max("version"), 0) FROM "authlite_migrations""#, &[])
+    .query_one(
+      r#"SELECT coalesce(max("version"), 0) FROM "authlite_migrations""#,
+      &[],
+    )
     .await
     .map_err(&db)?
     .get(0);
@@ -73,11 +78,16 @@ pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResu
   }
   for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
     let failed = |err: tokio_postgres::Error| {
-      let why = err.as_db_error().map_or_else(|| err.to_string(), |e| e.message().to_string());
+      let why = err
+        .as_db_error()
+        .map_or_else(|| err.to_string(), |e| e.message().to_string());
       AuthError::new(
         Code::Database,
         METHOD,
-        format!("migration {} ({}) failed: {why}", migration.version, migration.name),
+        format!(
+          "migration {} ({}) failed: {why}",
+          migration.version, migration.name
+        ),
       )
     };
     tx.batch_execute(migration.sql).await.map_err(failed)?;
@@ -98,7 +108,10 @@ pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResu
 async fn reconcile_session_tokens(tx: &tokio_postgres::Transaction<'_>, hash: bool) -> AuthResult<()> {
   let db = pg(METHOD);
   let stored: Option<String> = tx
-    .query_opt(r#"SELECT "value" FROM "authlite_meta" WHERE "key" = $1"#, &[&TOKENS_KEY])
+    .query_opt(
+      r#"SELECT "value" FROM "authlite_meta" WHERE "key" = $1"#,
+      &[&TOKENS_KEY],
+    )
     .await
     .map_err(&db)?
     .map(|row| row.get(0));

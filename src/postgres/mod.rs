@@ -26,8 +26,10 @@ use std::task::{Context, Poll};
 use deadpool_postgres::{Client, Pool};
 use tokio::runtime::Runtime;
 
+use crate::backend::{Backend, Expired};
 use crate::crypto::Keys;
 use crate::error::{AuthError, AuthResult, Code};
+use crate::model::{Account, Authenticator, Session, SessionPatch, User, UserPatch, VerificationToken};
 
 /// The runtime PostgreSQL calls run on, started on first use.
 pub fn runtime(method: &'static str) -> AuthResult<&'static Runtime> {
@@ -42,7 +44,13 @@ pub fn runtime(method: &'static str) -> AuthResult<&'static Runtime> {
         .map_err(|err| err.to_string())
     })
     .as_ref()
-    .map_err(|why| AuthError::new(Code::Internal, method, format!("cannot start the PostgreSQL runtime: {why}")))
+    .map_err(|why| {
+      AuthError::new(
+        Code::Internal,
+        method,
+        format!("cannot start the PostgreSQL runtime: {why}"),
+      )
+    })
 }
 
 /// An open PostgreSQL database: its pool and settings. Connects, and creates or migrates the
@@ -81,29 +89,151 @@ impl PostgresStore {
     self.pool.get().await.map_err(|err| error::from_pool(method, err))
   }
 
-  /// Deletes the expired sessions and verification tokens, in one statement.
-  pub async fn delete_expired(&self) -> AuthResult<(u64, u64)> {
-    const METHOD: &str = crate::methods::DELETE_EXPIRED;
-    let client = self.client(METHOD).await?;
-    let now = types::Millis(crate::store::migrations::now_ms());
-    let row = query::opt(
-      &client,
-      METHOD,
-      r#"WITH s AS (DELETE FROM "session" WHERE "expires" < $1 RETURNING 1),
-              v AS (DELETE FROM "verificationToken" WHERE "expires" < $1 RETURNING 1)
-         SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM v)"#,
-      &[&now],
-      None,
-    )
-    .await?
-    .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the count returned no row"))?;
-    Ok((query::get::<i64>(&row, METHOD, 0)? as u64, query::get::<i64>(&row, METHOD, 1)? as u64))
-  }
-
   /// Stops handing out connections; the calls under way finish on theirs.
   pub fn close(&self) {
     self.pool.close();
   }
+}
+
+/// A future of an operation's result, borrowing the connection it runs on.
+pub type Pending<'a, T> = Pin<Box<dyn Future<Output = AuthResult<T>> + Send + 'a>>;
+
+/// The PostgreSQL backend on one pooled connection (returned to the pool when dropped).
+pub struct Postgres<'s> {
+  pub client: Client,
+  pub store: &'s PostgresStore,
+}
+
+impl PostgresStore {
+  /// The backend on a connection from the pool, once the schema is up to date.
+  pub async fn backend(&self, method: &'static str) -> AuthResult<Postgres<'_>> {
+    Ok(Postgres {
+      client: self.client(method).await?,
+      store: self,
+    })
+  }
+}
+
+impl Backend for Postgres<'_> {
+  type Out<'a, T: 'a>
+    = Pending<'a, T>
+  where
+    Self: 'a;
+
+  fn create_user<'a>(&'a mut self, user: &'a User) -> Pending<'a, User> {
+    Box::pin(users::create(&self.client, user))
+  }
+  fn get_user<'a>(&'a mut self, id: &'a str) -> Pending<'a, Option<User>> {
+    Box::pin(users::get_by_id(&self.client, id))
+  }
+  fn get_user_by_email<'a>(&'a mut self, email: &'a str) -> Pending<'a, Option<User>> {
+    Box::pin(users::get_by_email(&self.client, email))
+  }
+  fn get_user_by_account<'a>(&'a mut self, provider: &'a str, id: &'a str) -> Pending<'a, Option<User>> {
+    Box::pin(users::get_by_account(&self.client, provider, id))
+  }
+  fn update_user<'a>(&'a mut self, patch: &'a UserPatch) -> Pending<'a, User> {
+    Box::pin(users::update(&mut self.client, patch))
+  }
+  fn delete_user<'a>(&'a mut self, id: &'a str) -> Pending<'a, Option<User>> {
+    Box::pin(users::delete(&self.client, id))
+  }
+  fn link_account<'a>(&'a mut self, account: &'a Account) -> Pending<'a, Account> {
+    Box::pin(accounts::link(&self.client, account, &self.store.keys))
+  }
+  fn unlink_account<'a>(&'a mut self, provider: &'a str, id: &'a str) -> Pending<'a, Option<Account>> {
+    Box::pin(accounts::unlink(&mut self.client, provider, id, &self.store.keys))
+  }
+  fn get_account<'a>(&'a mut self, id: &'a str, provider: &'a str) -> Pending<'a, Option<Account>> {
+    Box::pin(accounts::get_one(&self.client, id, provider, &self.store.keys))
+  }
+  fn create_session<'a>(&'a mut self, session: &'a Session) -> Pending<'a, Session> {
+    Box::pin(sessions::create(
+      &self.client,
+      session,
+      self.store.hash_session_tokens,
+    ))
+  }
+  fn get_session_and_user<'a>(&'a mut self, token: &'a str) -> Pending<'a, Option<(Session, User)>> {
+    Box::pin(sessions::get_session_and_user(
+      &self.client,
+      token,
+      self.store.hash_session_tokens,
+    ))
+  }
+  fn update_session<'a>(&'a mut self, patch: &'a SessionPatch) -> Pending<'a, Option<Session>> {
+    Box::pin(sessions::update(
+      &self.client,
+      patch,
+      self.store.hash_session_tokens,
+    ))
+  }
+  fn delete_session<'a>(&'a mut self, token: &'a str) -> Pending<'a, Option<Session>> {
+    Box::pin(sessions::delete(
+      &self.client,
+      token,
+      self.store.hash_session_tokens,
+    ))
+  }
+  fn create_verification_token<'a>(
+    &'a mut self,
+    token: &'a VerificationToken,
+  ) -> Pending<'a, VerificationToken> {
+    Box::pin(verification_tokens::create(&self.client, token))
+  }
+  fn use_verification_token<'a>(
+    &'a mut self,
+    identifier: &'a str,
+    token: &'a str,
+  ) -> Pending<'a, Option<VerificationToken>> {
+    Box::pin(verification_tokens::use_token(&self.client, identifier, token))
+  }
+  fn create_authenticator<'a>(&'a mut self, authenticator: &'a Authenticator) -> Pending<'a, Authenticator> {
+    Box::pin(authenticators::create(&self.client, authenticator))
+  }
+  fn get_authenticator<'a>(&'a mut self, credential_id: &'a str) -> Pending<'a, Option<Authenticator>> {
+    Box::pin(authenticators::get_one(&self.client, credential_id))
+  }
+  fn list_authenticators_by_user_id<'a>(&'a mut self, user_id: &'a str) -> Pending<'a, Vec<Authenticator>> {
+    Box::pin(authenticators::list_by_user(&self.client, user_id))
+  }
+  fn update_authenticator_counter<'a>(
+    &'a mut self,
+    credential_id: &'a str,
+    counter: i64,
+  ) -> Pending<'a, Authenticator> {
+    Box::pin(authenticators::update_counter(
+      &self.client,
+      credential_id,
+      counter,
+    ))
+  }
+  fn delete_expired<'a>(&'a mut self, now_ms: i64) -> Pending<'a, Expired> {
+    Box::pin(delete_expired(&self.client, now_ms))
+  }
+  fn reencrypt<'a>(&'a mut self) -> Pending<'a, u32> {
+    Box::pin(accounts::reencrypt(&mut self.client, &self.store.keys))
+  }
+}
+
+/// Deletes the expired sessions and verification tokens, in one statement.
+async fn delete_expired(client: &Client, now_ms: i64) -> AuthResult<Expired> {
+  const METHOD: &str = crate::methods::DELETE_EXPIRED;
+  let row = query::opt(
+    client,
+    METHOD,
+    r#"WITH s AS (DELETE FROM "session" WHERE "expires" < $1 RETURNING 1),
+            v AS (DELETE FROM "verificationToken" WHERE "expires" < $1 RETURNING 1)
+       SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM v)"#,
+    &[&types::Millis(now_ms)],
+    None,
+  )
+  .await?
+  .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the count returned no row"))?;
+  Ok(Expired {
+    sessions: query::get::<i64>(&row, METHOD, 0)? as u64,
+    verification_tokens: query::get::<i64>(&row, METHOD, 1)? as u64,
+  })
 }
 
 /// A future whose panic becomes an `AUTHLITE_INTERNAL` error instead of a promise that never

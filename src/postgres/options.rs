@@ -79,7 +79,12 @@ const SQLITE_ONLY: &[&str] = &["path", "busyTimeoutMs", "synchronous"];
 pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<PostgresSettings> {
   let value = value
     .filter(|v| !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)))
-    .ok_or_else(|| AuthError::invalid(METHOD, "options.url is required: the PostgreSQL URL, e.g. process.env.DATABASE_URL"))?;
+    .ok_or_else(|| {
+      AuthError::invalid(
+        METHOD,
+        "options.url is required: the PostgreSQL URL, e.g. process.env.DATABASE_URL",
+      )
+    })?;
   if let Ok(ValueType::String) = value.get_type() {
     let url = Arg::new(METHOD, "url", value).string()?;
     return settings(PostgresDatabaseOptions {
@@ -106,7 +111,10 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<PostgresSettings> {
     if (min..=100_000_000).contains(&n) {
       Ok(n as u32)
     } else {
-      Err(AuthError::invalid(METHOD, format!("options.{name} must be from {min} to 100000000, got {n}")))
+      Err(AuthError::invalid(
+        METHOD,
+        format!("options.{name} must be from {min} to 100000000, got {n}"),
+      ))
     }
   };
   let url = match optional("url")? {
@@ -122,10 +130,14 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<PostgresSettings> {
     url,
     hash_session_tokens: optional("hashSessionTokens")?.map(|a| a.boolean()).transpose()?,
     encryption_key: optional("encryptionKey")?.map(encryption_keys).transpose()?,
-    cleanup_interval_ms: optional("cleanupIntervalMs")?.map(cleanup_interval_ms).transpose()?,
+    cleanup_interval_ms: optional("cleanupIntervalMs")?
+      .map(cleanup_interval_ms)
+      .transpose()?,
     pool_size: optional("poolSize")?.map(|a| ms(a, "poolSize", 1)).transpose()?,
     ca: optional("ca")?.map(|a| a.string()).transpose()?,
-    connect_timeout_ms: optional("connectTimeoutMs")?.map(|a| ms(a, "connectTimeoutMs", 1)).transpose()?,
+    connect_timeout_ms: optional("connectTimeoutMs")?
+      .map(|a| ms(a, "connectTimeoutMs", 1))
+      .transpose()?,
   })
 }
 
@@ -181,8 +193,9 @@ fn settings(options: PostgresDatabaseOptions) -> AuthResult<PostgresSettings> {
     return Err(AuthError::invalid(METHOD, "options.url names no host"));
   }
   config.ssl_mode(ssl_mode.negotiation());
-  let connect_timeout =
-    Duration::from_millis(u64::from(options.connect_timeout_ms.unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS)));
+  let connect_timeout = Duration::from_millis(u64::from(
+    options.connect_timeout_ms.unwrap_or(DEFAULT_CONNECT_TIMEOUT_MS),
+  ));
   if config.get_connect_timeout().is_none() {
     config.connect_timeout(connect_timeout);
   }
@@ -196,7 +209,10 @@ fn settings(options: PostgresDatabaseOptions) -> AuthResult<PostgresSettings> {
   let ca_pem = match (options.ca, root_cert) {
     (Some(pem), _) => Some(pem),
     (None, Some(file)) => Some(std::fs::read_to_string(&file).map_err(|err| {
-      AuthError::invalid(METHOD, format!("options.url: cannot read sslrootcert {file:?}: {err}"))
+      AuthError::invalid(
+        METHOD,
+        format!("options.url: cannot read sslrootcert {file:?}: {err}"),
+      )
     })?),
     (None, None) => None,
   };
@@ -215,7 +231,9 @@ fn settings(options: PostgresDatabaseOptions) -> AuthResult<PostgresSettings> {
       Some(napi::Either::A(key)) => vec![key],
       Some(napi::Either::B(keys)) => keys,
     }),
-    cleanup_interval: options.cleanup_interval_ms.map(|ms| Duration::from_millis(u64::from(ms))),
+    cleanup_interval: options
+      .cleanup_interval_ms
+      .map(|ms| Duration::from_millis(u64::from(ms))),
   })
 }
 
@@ -235,10 +253,18 @@ impl PostgresSettings {
     Pool::builder(manager)
       .max_size(self.pool_size as usize)
       .runtime(Runtime::Tokio1)
-      .create_timeout(Some(self.connect_timeout * (self.config.get_hosts().len() as u32).max(1)))
+      .create_timeout(Some(
+        self.connect_timeout * (self.config.get_hosts().len() as u32).max(1),
+      ))
       .wait_timeout(Some(Duration::from_secs(30)))
       .build()
-      .map_err(|err| AuthError::new(Code::Internal, METHOD, format!("cannot build the connection pool: {err}")))
+      .map_err(|err| {
+        AuthError::new(
+          Code::Internal,
+          METHOD,
+          format!("cannot build the connection pool: {err}"),
+        )
+      })
   }
 }
 
@@ -248,9 +274,10 @@ mod tests {
 
   #[test]
   fn ssl_parameters_are_taken_out_of_the_url() {
-    let (rest, mode, ca) =
-      split_url("postgres://u:p@h1:5432,h2:5433/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x")
-        .unwrap();
+    let (rest, mode, ca) = split_url(
+      "postgres://u:p@h1:5432,h2:5433/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x",
+    )
+    .unwrap();
     assert_eq!(rest, "postgres://u:p@h1:5432,h2:5433/db?application_name=x");
     assert_eq!(mode, SslMode::VerifyFull);
     assert_eq!(ca.as_deref(), Some("/tmp/ca.pem"));
@@ -264,7 +291,10 @@ mod tests {
       ..Default::default()
     })
     .unwrap();
-    assert_eq!(settings.config.get_target_session_attrs(), TargetSessionAttrs::ReadWrite);
+    assert_eq!(
+      settings.config.get_target_session_attrs(),
+      TargetSessionAttrs::ReadWrite
+    );
     assert_eq!(settings.config.get_hosts().len(), 2);
     let err = settings_err("postgres://u:secret@h1:notaport/db");
     assert!(!err.contains("secret"), "{err}");

@@ -30,12 +30,20 @@ pub async fn opt(
 }
 
 /// Runs `sql` and returns its rows.
-pub async fn all(client: &Client, method: &'static str, sql: &str, params: &Params<'_>) -> AuthResult<Vec<Row>> {
+pub async fn all(
+  client: &Client,
+  method: &'static str,
+  sql: &str,
+  params: &Params<'_>,
+) -> AuthResult<Vec<Row>> {
   let stmt = client
     .prepare_cached(sql)
     .await
     .map_err(|err| from_pg(method, &err, None))?;
-  client.query(&stmt, params).await.map_err(|err| from_pg(method, &err, None))
+  client
+    .query(&stmt, params)
+    .await
+    .map_err(|err| from_pg(method, &err, None))
 }
 
 /// Runs `sql` and returns how many rows it changed.
@@ -66,7 +74,10 @@ pub fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
     crate::error::AuthError::new(
       crate::error::Code::Database,
       method,
-      format!("column {:?} cannot be read: {err}", row.columns().get(index).map(|c| c.name()).unwrap_or("?")),
+      format!(
+        "column {:?} cannot be read: {err}",
+        row.columns().get(index).map(|c| c.name()).unwrap_or("?")
+      ),
     )
   })
 }

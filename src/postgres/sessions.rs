@@ -26,7 +26,11 @@ pub async fn create(client: &Client, session: &Session, hashed: bool) -> AuthRes
   query::execute(
     client,
     methods::CREATE_SESSION,
-    concat!(r#"INSERT INTO "session" ("#, session_columns!(), ") VALUES ($1, $2, $3)"),
+    concat!(
+      r#"INSERT INTO "session" ("#,
+      session_columns!(),
+      ") VALUES ($1, $2, $3)"
+    ),
     &[
       &key(&session.session_token, hashed),
       &session.user_id,
@@ -40,7 +44,11 @@ pub async fn create(client: &Client, session: &Session, hashed: bool) -> AuthRes
 
 /// The session and its user, in one query. Expired sessions are returned too: Auth.js checks
 /// `expires` and deletes them itself.
-pub async fn get_session_and_user(client: &Client, token: &str, hashed: bool) -> AuthResult<Option<(Session, User)>> {
+pub async fn get_session_and_user(
+  client: &Client,
+  token: &str,
+  hashed: bool,
+) -> AuthResult<Option<(Session, User)>> {
   const METHOD: &str = methods::GET_SESSION_AND_USER;
   let sql = concat!(
     r#"SELECT s."expires", u.* FROM "session" s JOIN (SELECT "#,

@@ -71,7 +71,9 @@ fn provider() -> Arc<CryptoProvider> {
 pub fn client_config(mode: SslMode, ca: Option<&[CertificateDer<'static>]>) -> Result<ClientConfig, String> {
   let provider = provider();
   let verifier: Arc<dyn ServerCertVerifier> = match (mode, ca) {
-    (SslMode::Disable | SslMode::Prefer | SslMode::Require, None) => Arc::new(EncryptOnly(Arc::clone(&provider))),
+    (SslMode::Disable | SslMode::Prefer | SslMode::Require, None) => {
+      Arc::new(EncryptOnly(Arc::clone(&provider)))
+    }
     (_, ca) => {
       let mut roots = RootCertStore::empty();
       match ca {
@@ -88,7 +90,11 @@ pub fn client_config(mode: SslMode, ca: Option<&[CertificateDer<'static>]>) -> R
           if roots.is_empty() {
             return Err(format!(
               "sslmode={} needs a CA: pass its PEM as the `ca` option (no system certificates were found)",
-              if mode == SslMode::VerifyFull { "verify-full" } else { "verify-ca" }
+              if mode == SslMode::VerifyFull {
+                "verify-full"
+              } else {
+                "verify-ca"
+              }
             ));
           }
         }
@@ -128,7 +134,10 @@ impl ServerCertVerifier for Checked {
     ocsp: &[u8],
     now: UnixTime,
   ) -> Result<ServerCertVerified, rustls::Error> {
-    match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+    match self
+      .inner
+      .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    {
       Err(rustls::Error::InvalidCertificate(
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
       )) if !self.host_name => Ok(ServerCertVerified::assertion()),

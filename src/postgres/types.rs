@@ -71,8 +71,13 @@ pub struct Whole(pub i64);
 impl ToSql for Whole {
   fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
     if *ty == Type::INT4 {
-      let small = i32::try_from(self.0)
-        .map_err(|_| DoesNotFit(format!("{} does not fit the column's integer type (at most {})", self.0, i32::MAX)))?;
+      let small = i32::try_from(self.0).map_err(|_| {
+        DoesNotFit(format!(
+          "{} does not fit the column's integer type (at most {})",
+          self.0,
+          i32::MAX
+        ))
+      })?;
       small.to_sql(ty, out)
     } else {
       self.0.to_sql(ty, out)
@@ -106,7 +111,9 @@ impl ToSql for Seconds {
     let s = self.0;
     let whole = || -> Result<i64, Box<dyn Error + Sync + Send>> {
       if s.fract() != 0.0 || s.abs() >= 9.0e15 {
-        return Err(Box::new(DoesNotFit(format!("{s} is not a whole number, which the column's integer type needs"))));
+        return Err(Box::new(DoesNotFit(format!(
+          "{s} is not a whole number, which the column's integer type needs"
+        ))));
       }
       Ok(s as i64)
     };
@@ -138,7 +145,14 @@ mod tests {
 
   #[test]
   fn round_trips_both_column_types_exactly() {
-    for ms in [0, 1, -1, 1_700_000_000_123, -62_000_000_000_001, 253_402_300_799_999] {
+    for ms in [
+      0,
+      1,
+      -1,
+      1_700_000_000_123,
+      -62_000_000_000_001,
+      253_402_300_799_999,
+    ] {
       for ty in [Type::TIMESTAMP, Type::TIMESTAMPTZ] {
         let mut buf = bytes::BytesMut::new();
         Millis(ms).to_sql(&ty, &mut buf).unwrap();
@@ -157,7 +171,10 @@ mod tests {
     assert_eq!(Seconds::from_sql(&Type::FLOAT8, &buf).unwrap(), Seconds(1.5));
     let mut buf = bytes::BytesMut::new();
     Seconds(1_700_003_600.0).to_sql(&Type::INT4, &mut buf).unwrap();
-    assert_eq!(Seconds::from_sql(&Type::INT4, &buf).unwrap(), Seconds(1_700_003_600.0));
+    assert_eq!(
+      Seconds::from_sql(&Type::INT4, &buf).unwrap(),
+      Seconds(1_700_003_600.0)
+    );
   }
 
   #[test]

@@ -34,7 +34,11 @@ pub async fn create(client: &Client, user: &User) -> AuthResult<User> {
   query::execute(
     client,
     methods::CREATE_USER,
-    concat!(r#"INSERT INTO "user" ("#, user_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6)"),
+    concat!(
+      r#"INSERT INTO "user" ("#,
+      user_columns!(),
+      ") VALUES ($1, $2, $3, $4, $5, $6)"
+    ),
     &[
       &user.id,
       &user.name,
@@ -49,7 +53,12 @@ pub async fn create(client: &Client, user: &User) -> AuthResult<User> {
   Ok(user.clone())
 }
 
-async fn get_where(client: &Client, method: &'static str, sql: &str, keys: &query::Params<'_>) -> AuthResult<Option<User>> {
+async fn get_where(
+  client: &Client,
+  method: &'static str,
+  sql: &str,
+  keys: &query::Params<'_>,
+) -> AuthResult<Option<User>> {
   query::opt(client, method, sql, keys, None)
     .await?
     .map(|row| from_row(&row, method, 0))
@@ -69,13 +78,23 @@ pub async fn get_by_email(client: &Client, email: &str) -> AuthResult<Option<Use
 }
 
 /// The user who owns the account `provider`/`provider_account_id`.
-pub async fn get_by_account(client: &Client, provider: &str, provider_account_id: &str) -> AuthResult<Option<User>> {
+pub async fn get_by_account(
+  client: &Client,
+  provider: &str,
+  provider_account_id: &str,
+) -> AuthResult<Option<User>> {
   let sql = concat!(
     "SELECT ",
     user_columns!(),
     r#" FROM "user" WHERE "id" = (SELECT "userId" FROM "account" WHERE "provider" = $1 AND "providerAccountId" = $2)"#
   );
-  get_where(client, methods::GET_USER_BY_ACCOUNT, sql, &[&provider, &provider_account_id]).await
+  get_where(
+    client,
+    methods::GET_USER_BY_ACCOUNT,
+    sql,
+    &[&provider, &provider_account_id],
+  )
+  .await
 }
 
 /// Applies `patch` and returns the whole user; a missing user is an error. Without custom
@@ -120,7 +139,11 @@ pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> 
   let tx = client.transaction().await.map_err(&db)?;
   let row = tx
     .query_opt(
-      concat!("SELECT ", user_columns!(), r#" FROM "user" WHERE "id" = $1 FOR UPDATE"#),
+      concat!(
+        "SELECT ",
+        user_columns!(),
+        r#" FROM "user" WHERE "id" = $1 FOR UPDATE"#
+      ),
       &[&patch.id],
     )
     .await

@@ -14,7 +14,11 @@ pub async fn create(client: &Client, token: &VerificationToken) -> AuthResult<Ve
   query::execute(
     client,
     methods::CREATE_VERIFICATION_TOKEN,
-    concat!(r#"INSERT INTO "verificationToken" ("#, verification_token_columns!(), ") VALUES ($1, $2, $3)"),
+    concat!(
+      r#"INSERT INTO "verificationToken" ("#,
+      verification_token_columns!(),
+      ") VALUES ($1, $2, $3)"
+    ),
     &[&token.identifier, &token.token, &Millis(token.expires)],
     Some(&conflict),
   )
@@ -24,7 +28,11 @@ pub async fn create(client: &Client, token: &VerificationToken) -> AuthResult<Ve
 
 /// Deletes and returns the token in one statement: of concurrent callers, in any process,
 /// exactly one gets it.
-pub async fn use_token(client: &Client, identifier: &str, token: &str) -> AuthResult<Option<VerificationToken>> {
+pub async fn use_token(
+  client: &Client,
+  identifier: &str,
+  token: &str,
+) -> AuthResult<Option<VerificationToken>> {
   const METHOD: &str = methods::USE_VERIFICATION_TOKEN;
   let sql = concat!(
     r#"DELETE FROM "verificationToken" WHERE "identifier" = $1 AND "token" = $2 RETURNING "#,
