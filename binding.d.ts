@@ -185,6 +185,16 @@ export declare class PostgresDatabase {
    */
   backup(destination: string): Promise<BackupResult>
   /**
+   * Copies an authlite (or @auth/drizzle-adapter) SQLite database file into this database in
+   * one transaction: users, accounts, sessions, verification tokens and passkeys. The file is
+   * only read. Refuses a database that already holds auth rows unless `merge` is true; with it,
+   * rows whose key is already there are kept as they are (so running it twice adds nothing).
+   * Signed-in users stay signed in: session tokens are carried over (and hashed when the file
+   * kept them raw). Encrypted account tokens are copied as they are: open this database with
+   * the same `encryptionKey`. `onProgress` is called after each batch of rows.
+   */
+  copyFromSqlite(sqlitePath: string, merge?: boolean, onProgress?: (progress: CopyProgress) => void): Promise<CopyResult>
+  /**
    * Closes the pool: later calls reject with `AUTHLITE_CLOSED`; calls under way finish.
    * Closing twice is harmless.
    */
@@ -240,6 +250,24 @@ export interface BackupResult {
   pages: number
   /** Their size in bytes. */
   bytes: number
+}
+
+/** Where a copy is: `table` has `done` of its `total` rows sent. */
+export interface CopyProgress {
+  table: string
+  done: number
+  total: number
+}
+
+/** The rows copied, per table. */
+export interface CopyResult {
+  users: number
+  accounts: number
+  sessions: number
+  verificationTokens: number
+  authenticators: number
+  /** Rows already in the target (same key), left as they were. */
+  skipped: number
 }
 
 /** What `deleteExpired()` removed. */

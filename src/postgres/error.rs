@@ -108,27 +108,32 @@ fn unavailable(method: &'static str, why: &str) -> AuthError {
 pub fn from_pool(method: &'static str, err: PoolError) -> AuthError {
   match err {
     PoolError::Backend(err) => {
-      if err.as_db_error().is_none() && !err.is_closed() && !is_io(&err) {
-        // No connection could be made: no host answered as wanted, TLS or authentication.
-        let text = with_causes(&err);
-        if text.contains("password") || text.contains("certificate") || text.contains("tls") {
-          return AuthError::new(
-            Code::Database,
-            method,
-            format!("cannot connect to PostgreSQL: {text}"),
-          );
+      if let Some(db) = err.as_db_error() {
+        if unavailable_state(db.code()) {
+          return from_pg(method, &err, None);
         }
-        return unavailable(method, &format!("cannot connect: {text}"));
-      }
-      match err.as_db_error() {
         // Wrong password or database, refused by pg_hba: a setting to fix, not a retry.
-        Some(db) if !unavailable_state(db.code()) => AuthError::new(
+        return AuthError::new(
           Code::Database,
           method,
           format!("cannot connect to PostgreSQL: {}", db.message()),
-        ),
-        _ => from_pg(method, &err, None),
+        );
       }
+      let text = with_causes(&err);
+      let lower = text.to_ascii_lowercase();
+      // A certificate that does not check out, or a server without TLS when TLS is required:
+      // retrying cannot help, the settings (sslmode, ca) must change.
+      if ["certificate", "tls", "ssl", "password", "authentication"]
+        .iter()
+        .any(|word| lower.contains(word))
+      {
+        return AuthError::new(
+          Code::Database,
+          method,
+          format!("cannot connect to PostgreSQL: {text}"),
+        );
+      }
+      unavailable(method, &format!("cannot connect: {text}"))
     }
     PoolError::Timeout(_) => unavailable(method, "timed out waiting for a connection"),
     PoolError::Closed => AuthError::closed(method),
