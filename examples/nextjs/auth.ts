@@ -1,9 +1,13 @@
 import NextAuth from 'next-auth'
-import { SqliteAdapter } from 'authlite'
+import { PostgresAdapter, SqliteAdapter } from 'authlite'
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
-  // The whole database setup: a local SQLite file, created with its tables on first use.
-  adapter: SqliteAdapter({ path: process.env.AUTH_DB_PATH ?? './auth.db' }),
+  // The whole database setup: a local SQLite file, created with its tables on first use. An app
+  // that outgrows one machine sets DATABASE_URL and gets the same adapter on PostgreSQL (see
+  // "Outgrowing one machine" in the authlite README; `npx authlite copy` moves the users over).
+  adapter: process.env.DATABASE_URL
+    ? PostgresAdapter({ url: process.env.DATABASE_URL })
+    : SqliteAdapter({ path: process.env.AUTH_DB_PATH ?? './auth.db' }),
   session: { strategy: 'database' },
   providers: [
     {
