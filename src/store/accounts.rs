@@ -70,15 +70,6 @@ pub fn opened(mut account: Account, keys: &Keys, method: &'static str) -> AuthRe
   Ok(account)
 }
 
-/// The columns, in the order `from_row` reads them (a macro, so statements are `concat!`ed at
-/// compile time).
-macro_rules! columns {
-  () => {
-    r#""userId", "type", "provider", "providerAccountId", "refresh_token",
-  "access_token", "expires_at", "token_type", "scope", "id_token", "session_state", "authlite_extra""#
-  };
-}
-
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Account> {
   Ok(Account {
     user_id: row.get(0)?,
@@ -113,7 +104,7 @@ pub fn link(conn: &Connection, account: &Account, keys: &Keys) -> AuthResult<Acc
   conn
     .prepare_cached(concat!(
       r#"INSERT INTO "account" ("#,
-      columns!(),
+      account_columns!(),
       r#") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"#
     ))
     .and_then(|mut stmt| {
@@ -164,7 +155,7 @@ pub fn unlink(
   conn
     .prepare_cached(concat!(
       r#"DELETE FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2 RETURNING "#,
-      columns!()
+      account_columns!()
     ))
     .and_then(|mut stmt| {
       stmt
@@ -187,7 +178,7 @@ pub fn get(
   conn
     .prepare_cached(concat!(
       r#"SELECT "#,
-      columns!(),
+      account_columns!(),
       r#" FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2"#
     ))
     .and_then(|mut stmt| {
@@ -208,7 +199,7 @@ pub fn reencrypt(conn: &Connection, keys: &Keys) -> AuthResult<u32> {
   const METHOD: &str = methods::REENCRYPT;
   let db = AuthError::db(METHOD);
   let rows: Vec<Account> = conn
-    .prepare(concat!(r#"SELECT "#, columns!(), r#" FROM "account""#))
+    .prepare(concat!(r#"SELECT "#, account_columns!(), r#" FROM "account""#))
     .and_then(|mut stmt| stmt.query_map([], from_row)?.collect())
     .map_err(&db)?;
   let mut changed = 0;

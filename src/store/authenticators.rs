@@ -6,15 +6,6 @@ use crate::error::{AuthError, AuthResult};
 use crate::methods;
 use crate::model::Authenticator;
 
-/// The columns, in the order `from_row` reads them (a macro, so statements are `concat!`ed at
-/// compile time).
-macro_rules! columns {
-  () => {
-    r#""credentialID", "userId", "providerAccountId", "credentialPublicKey",
-  "counter", "credentialDeviceType", "credentialBackedUp", "transports""#
-  };
-}
-
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Authenticator> {
   Ok(Authenticator {
     credential_id: row.get(0)?,
@@ -34,7 +25,7 @@ pub fn create(conn: &Connection, authenticator: &Authenticator) -> AuthResult<Au
   conn
     .prepare_cached(concat!(
       r#"INSERT INTO "authenticator" ("#,
-      columns!(),
+      authenticator_columns!(),
       r#") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"#
     ))
     .and_then(|mut stmt| {
@@ -64,7 +55,7 @@ pub fn get(conn: &Connection, credential_id: &str) -> AuthResult<Option<Authenti
   conn
     .prepare_cached(concat!(
       r#"SELECT "#,
-      columns!(),
+      authenticator_columns!(),
       r#" FROM "authenticator" WHERE "credentialID" = ?1"#
     ))
     .and_then(|mut stmt| stmt.query_row([credential_id], from_row).optional())
@@ -76,7 +67,7 @@ pub fn list_by_user(conn: &Connection, user_id: &str) -> AuthResult<Vec<Authenti
   conn
     .prepare_cached(concat!(
       r#"SELECT "#,
-      columns!(),
+      authenticator_columns!(),
       r#" FROM "authenticator" WHERE "userId" = ?1 ORDER BY rowid"#
     ))
     .and_then(|mut stmt| stmt.query_map([user_id], from_row)?.collect())
@@ -89,7 +80,7 @@ pub fn update_counter(conn: &Connection, credential_id: &str, counter: i64) -> A
   conn
     .prepare_cached(concat!(
       r#"UPDATE "authenticator" SET "counter" = ?2 WHERE "credentialID" = ?1 RETURNING "#,
-      columns!()
+      authenticator_columns!()
     ))
     .and_then(|mut stmt| {
       stmt

@@ -2,14 +2,6 @@
 //! runs it. Reads take `&Connection`; writes take `&mut Connection` and run in one transaction.
 //! `Sqlite` is this backend's implementation of `backend::Backend`.
 
-/// The user columns, in the order `users::from_row` reads them; `u` is the table alias. A macro,
-/// so statements are built with `concat!` at compile time, not formatted on every call.
-macro_rules! user_columns {
-  () => {
-    r#"u."id", u."name", u."email", u."emailVerified", u."image", u."authlite_extra""#
-  };
-}
-
 pub mod accounts;
 pub mod authenticators;
 pub mod backup;

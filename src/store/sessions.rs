@@ -47,7 +47,11 @@ impl ToSql for Key<'_> {
 pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<Session> {
   const METHOD: &str = methods::CREATE_SESSION;
   conn
-    .prepare_cached(r#"INSERT INTO "session" ("sessionToken", "userId", "expires") VALUES (?1, ?2, ?3)"#)
+    .prepare_cached(concat!(
+      r#"INSERT INTO "session" ("#,
+      session_columns!(),
+      ") VALUES (?1, ?2, ?3)"
+    ))
     .and_then(|mut stmt| {
       stmt.execute(params![
         key(&session.session_token, hashed),
@@ -61,9 +65,9 @@ pub fn create(conn: &Connection, session: &Session, hashed: bool) -> AuthResult<
 
 /// The columns `get_session_and_user_row` reads: the session's `expires`, then the user's.
 const SESSION_AND_USER: &str = concat!(
-  r#"SELECT s."expires", "#,
+  r#"SELECT s."expires", u.* FROM "session" s JOIN (SELECT "#,
   user_columns!(),
-  r#" FROM "session" s JOIN "user" u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
+  r#" FROM "user") u ON u."id" = s."userId" WHERE s."sessionToken" = ?1"#
 );
 
 /// Runs the one query of `getSessionAndUser` and hands its row (`expires`, then the user's

@@ -44,8 +44,11 @@ pub fn create(conn: &Connection, user: &User) -> AuthResult<User> {
   const METHOD: &str = methods::CREATE_USER;
   execute_with_user(
     conn,
-    r#"INSERT INTO "user" ("id", "name", "email", "emailVerified", "image", "authlite_extra")
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6)"#,
+    concat!(
+      r#"INSERT INTO "user" ("#,
+      user_columns!(),
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    ),
     user,
   )
   .map_err(|err| {
@@ -78,18 +81,14 @@ pub fn get(conn: &Connection, id: &str) -> AuthResult<Option<User>> {
   get_where(
     conn,
     methods::GET_USER,
-    concat!("SELECT ", user_columns!(), r#" FROM "user" u WHERE u."id" = ?1"#),
+    concat!("SELECT ", user_columns!(), r#" FROM "user" WHERE "id" = ?1"#),
     id,
   )
 }
 
 /// The user with this email (exact match; Auth.js normalizes emails before it asks).
 pub fn get_by_email(conn: &Connection, email: &str) -> AuthResult<Option<User>> {
-  let sql = concat!(
-    "SELECT ",
-    user_columns!(),
-    r#" FROM "user" u WHERE u."email" = ?1"#
-  );
+  let sql = concat!("SELECT ", user_columns!(), r#" FROM "user" WHERE "email" = ?1"#);
   get_where(conn, methods::GET_USER_BY_EMAIL, sql, email)
 }
 
@@ -103,8 +102,7 @@ pub fn get_by_account(
   let sql = concat!(
     "SELECT ",
     user_columns!(),
-    r#" FROM "account" a JOIN "user" u ON u."id" = a."userId"
-       WHERE a."provider" = ?1 AND a."providerAccountId" = ?2"#
+    r#" FROM "user" WHERE "id" = (SELECT "userId" FROM "account" WHERE "provider" = ?1 AND "providerAccountId" = ?2)"#
   );
   let mut stmt = conn.prepare_cached(sql).map_err(AuthError::db(METHOD))?;
   stmt
@@ -155,10 +153,10 @@ pub fn delete(conn: &mut Connection, id: &str) -> AuthResult<Option<User>> {
       .map_err(&db)?;
   }
   let deleted = tx
-    .prepare_cached(
-      r#"DELETE FROM "user" WHERE "id" = ?1
-         RETURNING "id", "name", "email", "emailVerified", "image", "authlite_extra""#,
-    )
+    .prepare_cached(concat!(
+      r#"DELETE FROM "user" WHERE "id" = ?1 RETURNING "#,
+      user_columns!()
+    ))
     .and_then(|mut stmt| stmt.query_row([id], |row| from_row(row, 0)).optional())
     .map_err(&db)?;
   tx.commit().map_err(&db)?;

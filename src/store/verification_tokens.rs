@@ -10,9 +10,11 @@ use crate::model::VerificationToken;
 pub fn create(conn: &Connection, token: &VerificationToken) -> AuthResult<VerificationToken> {
   const METHOD: &str = methods::CREATE_VERIFICATION_TOKEN;
   conn
-    .prepare_cached(
-      r#"INSERT INTO "verificationToken" ("identifier", "token", "expires") VALUES (?1, ?2, ?3)"#,
-    )
+    .prepare_cached(concat!(
+      r#"INSERT INTO "verificationToken" ("#,
+      verification_token_columns!(),
+      ") VALUES (?1, ?2, ?3)"
+    ))
     .and_then(|mut stmt| stmt.execute(params![token.identifier, token.token, token.expires]))
     .map_err(|err| AuthError::from_sqlite(METHOD, err, "this verification token already exists"))?;
   Ok(token.clone())
@@ -23,10 +25,10 @@ pub fn create(conn: &Connection, token: &VerificationToken) -> AuthResult<Verifi
 pub fn use_token(conn: &Connection, identifier: &str, token: &str) -> AuthResult<Option<VerificationToken>> {
   const METHOD: &str = methods::USE_VERIFICATION_TOKEN;
   conn
-    .prepare_cached(
-      r#"DELETE FROM "verificationToken" WHERE "identifier" = ?1 AND "token" = ?2
-         RETURNING "identifier", "token", "expires""#,
-    )
+    .prepare_cached(concat!(
+      r#"DELETE FROM "verificationToken" WHERE "identifier" = ?1 AND "token" = ?2 RETURNING "#,
+      verification_token_columns!()
+    ))
     .and_then(|mut stmt| {
       stmt
         .query_row([identifier, token], |row| {
