@@ -6,13 +6,25 @@ import {
   AuthDatabase,
   AuthDatabaseOptions,
   BackupResult,
+  CopyProgress,
+  CopyResult,
   DeletedExpired,
   PostgresDatabase,
   PostgresDatabaseOptions,
   Reencrypted,
 } from './binding'
 
-export { AuthDatabase, AuthDatabaseOptions, BackupResult, DeletedExpired, PostgresDatabase, PostgresDatabaseOptions, Reencrypted }
+export {
+  AuthDatabase,
+  AuthDatabaseOptions,
+  BackupResult,
+  CopyProgress,
+  CopyResult,
+  DeletedExpired,
+  PostgresDatabase,
+  PostgresDatabaseOptions,
+  Reencrypted,
+}
 
 /** A user as authlite returns it: the columns, then any extra fields you stored. */
 export interface AdapterUser {

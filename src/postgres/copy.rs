@@ -85,10 +85,15 @@ const TABLES: [Table; 5] = [
 #[napi(object)]
 #[derive(Debug, Default, Clone)]
 pub struct CopyResult {
+  /// Users copied.
   pub users: u32,
+  /// Accounts (OAuth, email, WebAuthn links) copied.
   pub accounts: u32,
+  /// Sessions copied (their users stay signed in).
   pub sessions: u32,
+  /// Verification (magic-link) tokens copied.
   pub verification_tokens: u32,
+  /// Passkeys copied.
   pub authenticators: u32,
   /// Rows already in the target (same key), left as they were.
   pub skipped: u32,
@@ -98,8 +103,11 @@ pub struct CopyResult {
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct CopyProgress {
+  /// The table being copied: `user`, `account`, `session`, `verificationToken`, `authenticator`.
   pub table: String,
+  /// Its rows sent so far.
   pub done: u32,
+  /// Its rows in the SQLite file.
   pub total: u32,
 }
 
