@@ -1,8 +1,9 @@
 // The benchmark of issue #7: authlite against a hand-written better-sqlite3 adapter,
 // @auth/kysely-adapter and @auth/drizzle-adapter, each on its own SQLite file with the same
-// pragmas, each in its own child process (worker.mjs). The adapters take turns on every
-// measurement, so a noisy moment hits all of them alike; each measurement is repeated (--rounds,
-// default 2) and the best kept: on a shared machine noise only ever slows a run down. Prints Markdown tables (ratios against the hand-written adapter), writes
+// pragmas, each in its own child process (worker.mjs, driven by turns.mjs). The adapters take
+// turns on every measurement, so a noisy moment hits all of them alike; each measurement is
+// repeated (--rounds, default 2) and the best kept: on a shared machine noise only ever slows a
+// run down. Prints Markdown tables (ratios against the hand-written adapter), writes
 // results/latest.json (with the machine and every run) and results/latest.md, and draws
 // results/latest.svg.
 //
@@ -14,7 +15,6 @@
 //
 // Options may also come from the environment: BENCH_USERS, BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS.
 
-import { fork } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util'
 
 import { renderChart } from './chart.mjs'
 import { HTTP_VARIANTS } from './http-session.mjs'
+import { createTurns } from './turns.mjs'
 import { WORKLOADS } from './workloads.mjs'
 
 const ALL = ['authlite', 'hand-written', 'kysely', 'drizzle']
@@ -63,70 +64,11 @@ const machine = {
 }
 console.error(`authlite benchmark: ${options.users.toLocaleString('en-US')} users, ${options.seconds} s per measurement (+${options.warmup} s warm-up), ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`)
 
-/** Forks a worker and returns `ask(task)`: sends a task (or none) and resolves with its next message. */
-function startWorker(part, adapter) {
-  const worker = fileURLToPath(new URL('worker.mjs', import.meta.url))
-  const child = fork(worker, [JSON.stringify({ ...options, part, adapter, db: join(dir, `${adapter}.db`) })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  let pending = null
-  const next = () => new Promise((resolve, reject) => (pending = { resolve, reject }))
-  child.on('message', (message) => {
-    const waiter = pending
-    pending = null
-    if (message.type === 'error') waiter?.reject(new Error(`${adapter} (${part}) failed:\n${message.message}`))
-    else waiter?.resolve(message)
-  })
-  child.on('exit', (code) => pending?.reject(new Error(`${adapter} (${part}) exited with code ${code}`)))
-  children.add(child)
-  child.on('exit', () => children.delete(child))
-  const ready = next()
-  return { ready, ask: (task) => { const reply = next(); child.send(task); return reply } }
-}
-
-/**
- * One phase: a worker per adapter (started one after another, so each seeds alone), then every
- * measurement for every round, the adapters taking turns (in rotating order) on each one.
- */
-async function phase(part, names, tasks) {
-  const workers = {}
-  const out = {}
-  for (const name of names) {
-    console.error(`${name}: ${part === 'http' ? 'Auth() GET /session' : 'adapter methods'}`)
-    workers[name] = startWorker(part, name)
-    const { type, ...ready } = await workers[name].ready
-    out[name] = { ...ready, runs: [] }
-  }
-  let turn = 0
-  for (let round = 0; round < options.rounds; round++) {
-    for (const task of tasks) {
-      const order = task.only ?? names
-      for (let i = 0; i < order.length; i++) {
-        const name = order[(i + turn) % order.length]
-        const { result } = await workers[name].ask({ type: 'measure', ...task, round })
-        out[name].runs.push(result)
-      }
-      turn++
-    }
-  }
-  for (const name of names) out[name].maxRssMB = (await workers[name].ask({ type: 'finish' })).maxRssMB
-  for (const entry of Object.values(out)) entry.results = best(entry.runs)
-  return out
-}
-
-/** Per workload and concurrency, the round with the highest throughput. */
-function best(runs) {
-  const groups = new Map()
-  for (const r of runs) {
-    const key = `${r.workload} c${r.concurrency}`
-    groups.set(key, [...(groups.get(key) ?? []), r])
-  }
-  return [...groups.values()].map((g) => g.reduce((a, b) => (b.perSecond > a.perSecond ? b : a)))
-}
-
-const children = new Set()
+const turns = createTurns(options, (adapter) => join(dir, `${adapter}.db`))
 const results = { machine, options, adapters: {}, http: {} }
 const methodTasks = WORKLOADS.map((w) => w.name).flatMap((workload) => options.concurrencies.map((concurrency) => ({ workload, concurrency })))
 try {
-  results.adapters = await phase('methods', adapters, methodTasks)
+  results.adapters = await turns.phase('methods', adapters, methodTasks)
   if (!args['no-http']) {
     const tasks = HTTP_VARIANTS.flatMap((v, vi) => options.concurrencies.map((concurrency) => ({
       workload: v.name,
@@ -134,10 +76,10 @@ try {
       // JWT has no updateAge (it re-encodes the cookie on every request): measured once.
       only: vi === 0 ? [...adapters, 'jwt'] : adapters,
     })))
-    results.http = await phase('http', [...adapters, 'jwt'], tasks)
+    results.http = await turns.phase('http', [...adapters, 'jwt'], tasks)
   }
 } finally {
-  for (const child of children) child.kill()
+  turns.stop()
   if (!args.keep) rmSync(dir, { recursive: true, force: true })
   else console.error(`databases kept in ${dir}`)
 }

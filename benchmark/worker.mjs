@@ -5,16 +5,19 @@
 //
 // part "methods": create the schema with the adapter's own library, bulk-seed in a child
 // (seed.mjs), check the seeded rows through the adapter, then time workloads (workloads.mjs).
+// `db` is a database file on SQLite, a URL on PostgreSQL (postgres.mjs), where `serverPid`, the
+// postmaster's pid, has the server's CPU time measured too (server-cpu.mjs).
 // part "http": GET /session through @auth/core's Auth() (http-session.mjs).
 
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 import { PROVIDER, pickRows } from './data.mjs'
+import { treeCpuUs } from './server-cpu.mjs'
 import { WORKLOADS, measure } from './workloads.mjs'
 
 const options = JSON.parse(process.argv[2])
-const { adapter: adapterName, db: path, users, expiresMs, seconds, warmup } = options
+const { adapter: adapterName, db: path, users, expiresMs, seconds, warmup, serverPid } = options
 const log = (message) => process.stderr.write(`  [${adapterName}] ${message}\n`)
 const maxRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024)
 
@@ -58,7 +61,8 @@ async function methods() {
       const workload = WORKLOADS.find((w) => w.name === name)
       const tag = `${name.replace(/\W+/g, '-')}-c${concurrency}-r${round}`
       const run = workload.make(adapter, { pool, tag, sessionExpires })
-      const result = await measure(run.op, { concurrency, seconds, warmup })
+      const serverCpuUs = serverPid ? () => treeCpuUs(serverPid) : undefined
+      const result = await measure(run.op, { concurrency, seconds, warmup, serverCpuUs })
       await run.verify()
       log(`${name.padEnd(30)} c${String(concurrency).padEnd(3)} ${result.perSecond.toLocaleString('en-US').padStart(9)} ${workload.unit}/s`)
       return { workload: name, concurrency, round, unit: workload.unit, ...result }

@@ -62,27 +62,35 @@ let cold = true
 
 /**
  * Warms up (1 s more the first time in a process, for the JIT), then times `op`: ops/s, CPU per
- * op (all threads of this process), p50/p99, peak RSS.
+ * op (all threads of this process), how often per op a thread of this process went to sleep
+ * (voluntary context switches), p50/p99, peak RSS. With `serverCpuUs` (a function returning a
+ * database server's CPU time so far, in µs), also the server's CPU time per op.
  */
-export async function measure(op, { concurrency, seconds, warmup }) {
+export async function measure(op, { concurrency, seconds, warmup, serverCpuUs }) {
   const counter = { next: 0 }
   await drive(op, concurrency, warmup + (cold ? 1 : 0), null, counter)
   cold = false
   const histogram = new Histogram()
+  const server = serverCpuUs?.()
+  const switches = process.resourceUsage().voluntaryContextSwitches
   const cpu = process.cpuUsage()
   const start = performance.now()
   const ops = await drive(op, concurrency, seconds, histogram, counter)
   const elapsed = (performance.now() - start) / 1000
   const used = process.cpuUsage(cpu)
+  const switched = process.resourceUsage().voluntaryContextSwitches - switches
+  const serverUsed = serverCpuUs ? serverCpuUs() - server : undefined
   return {
     ops,
     seconds: +elapsed.toFixed(3),
     perSecond: Math.round(ops / elapsed),
     cpuUsPerOp: +((used.user + used.system) / ops).toFixed(2),
     cpuUtilization: +((used.user + used.system) / 1e6 / elapsed).toFixed(2),
+    waitsPerOp: +(switched / ops).toFixed(2),
     p50Ms: +histogram.quantileMs(0.5).toFixed(4),
     p99Ms: +histogram.quantileMs(0.99).toFixed(4),
     maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    ...(serverCpuUs && { serverCpuUsPerOp: +(serverUsed / ops).toFixed(2) }),
   }
 }
 
