@@ -254,17 +254,25 @@ export interface BackupResult {
 
 /** Where a copy is: `table` has `done` of its `total` rows sent. */
 export interface CopyProgress {
+  /** The table being copied: `user`, `account`, `session`, `verificationToken`, `authenticator`. */
   table: string
+  /** Its rows sent so far. */
   done: number
+  /** Its rows in the SQLite file. */
   total: number
 }
 
 /** The rows copied, per table. */
 export interface CopyResult {
+  /** Users copied. */
   users: number
+  /** Accounts (OAuth, email, WebAuthn links) copied. */
   accounts: number
+  /** Sessions copied (their users stay signed in). */
   sessions: number
+  /** Verification (magic-link) tokens copied. */
   verificationTokens: number
+  /** Passkeys copied. */
   authenticators: number
   /** Rows already in the target (same key), left as they were. */
   skipped: number
