@@ -133,6 +133,7 @@ export async function startCluster({ tls = false, settings = {}, fast = true } =
 export async function startReplicatedPair() {
   const { cluster: primary, internal: primaryInternal } = newCluster()
   let standby
+  let standbyInternal
   try {
     await initdb(primaryInternal, { fast: false, tls: false, replication: true })
     primaryInternal.settings = { wal_level: 'replica', max_wal_senders: 5, synchronous_commit: 'on' }
@@ -141,11 +142,13 @@ export async function startReplicatedPair() {
       SETUP_SQL +
         `CREATE ROLE ${REPLICATION_ROLE} REPLICATION LOGIN PASSWORD '${REPLICATION_PASSWORD}';\n`,
     )
-    standby = await startStandby(primary)
+    const started = await startStandby(primary)
+    standby = started.cluster
+    standbyInternal = started.internal
     // Only now, and with ALTER SYSTEM (postgresql.auto.conf, after the base backup): a standby
     // that inherited it would wait for a synchronous standby of its own once promoted.
     await primary.psql(`ALTER SYSTEM SET synchronous_standby_names = '*';\nSELECT pg_reload_conf();`)
-    await waitForSync(primary, standby)
+    await waitForSync(primary, standbyInternal)
   } catch (error) {
     await Promise.all([standby?.stop(), primary.stop()].map((p) => p?.catch(() => {})))
     throw error
@@ -318,7 +321,7 @@ async function startStandby(primary) {
     await standby.stop().catch(() => {})
     throw error
   }
-  return standby
+  return { cluster: standby, internal }
 }
 
 /** Appends port, socket directory and settings to postgresql.conf, then `pg_ctl -w start`. */
@@ -355,7 +358,8 @@ async function startServer(internal) {
   }
 }
 
-async function waitForSync(primary, standby, timeoutMs = 30_000) {
+async function waitForSync(primary, standbyInternal, timeoutMs = 30_000) {
+  const standby = standbyInternal.cluster
   const deadline = Date.now() + timeoutMs
   let rows = ''
   while (Date.now() < deadline) {
@@ -366,7 +370,8 @@ async function waitForSync(primary, standby, timeoutMs = 30_000) {
   throw new Error(
     `the standby (port ${standby.port}) did not become a synchronous streaming standby of the ` +
       `primary (port ${primary.port}) within ${timeoutMs / 1000} s; pg_stat_replication ` +
-      `(application_name|state|sync_state): ${JSON.stringify(rows.trim()) || 'no rows'}`,
+      `(application_name|state|sync_state): ${JSON.stringify(rows.trim())}\n` +
+      `standby log:\n${logTail(standbyInternal)}`,
   )
 }
 
