@@ -12,7 +12,7 @@ import { tempDbPath } from './helpers.mjs'
 
 const { SqliteAdapter, openAuthDatabase } = await import('../index.mjs')
 
-function writerThreads() {
+function namedWriterThreads() {
   return readdirSync('/proc/self/task').filter((tid) => {
     try {
       return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'authlite-writer'
@@ -22,9 +22,25 @@ function writerThreads() {
   }).length
 }
 
+/**
+ * The writer threads, once the count is settled: a thread Rust spawns names itself when it
+ * first runs, a moment after the call that spawned it returned, and one being joined is gone
+ * a moment after close().
+ */
+async function writerThreads() {
+  let last = namedWriterThreads()
+  for (let i = 0; i < 50; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    const now = namedWriterThreads()
+    if (now === last) return now
+    last = now
+  }
+  return last
+}
+
 test('one handle per file: the path and options spelled differently still share it', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, async () => {
   const path = tempDbPath()
-  const before = writerThreads()
+  const before = await writerThreads()
   const spellings = [
     path,
     { path },
@@ -34,7 +50,7 @@ test('one handle per file: the path and options spelled differently still share 
     { hashSessionTokens: true, path },
   ]
   const adapters = spellings.map((options) => SqliteAdapter(options))
-  assert.equal(writerThreads() - before, 1, 'one writer thread, so one handle, for six spellings')
+  assert.equal((await writerThreads()) - before, 1, 'one writer thread, so one handle, for six spellings')
   // They are one database: what one writes, all read.
   await adapters[0].createUser({ id: 'u', email: 'u@example.com' })
   for (const a of adapters) assert.equal((await a.getUser('u'))?.email, 'u@example.com')
@@ -54,10 +70,10 @@ test('other options for a file already open are refused, naming what differs', (
 
 test('openAuthDatabase always opens its own handle', { skip: process.platform !== 'linux' && 'counts threads in /proc' }, async () => {
   const path = tempDbPath()
-  const before = writerThreads()
+  const before = await writerThreads()
   const db = openAuthDatabase({ path })
   SqliteAdapter({ path })
-  assert.equal(writerThreads() - before, 2)
+  assert.equal((await writerThreads()) - before, 2)
   db.close()
   const shared = openAuthDatabase({ path })
   const viaShared = SqliteAdapter(shared)
@@ -65,7 +81,7 @@ test('openAuthDatabase always opens its own handle', { skip: process.platform !=
   shared.close()
   // Closing those leaves the handle SqliteAdapter({ path }) opened, which it still returns.
   assert.equal((await SqliteAdapter({ path }).getUser('x'))?.id, 'x')
-  assert.equal(writerThreads() - before, 1)
+  assert.equal((await writerThreads()) - before, 1)
 })
 
 test(':memory: is never shared', async () => {
