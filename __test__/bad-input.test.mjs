@@ -1,15 +1,13 @@
 // Bad input: every case rejects (never throws synchronously) with an Error whose message
-// names the method and the field and whose code is stable, and writes nothing.
+// names the method and the field and whose code is stable, and writes nothing. On each backend.
 
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
-import { describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
-import { SqliteAdapter } from '../index.mjs'
-import { freshAdapter, inspect as query, tempDbPath } from './helpers.mjs'
+import { openAuthDatabase, PostgresAdapter, SqliteAdapter } from '../index.mjs'
+import { execSql, forEachBackend, freshAdapter, freshPostgresUrl, rows, tempDbPath } from './helpers.mjs'
 
-const require = createRequire(import.meta.url)
 const INVALID = 'AUTHLITE_INVALID_INPUT'
 const soon = () => new Date(Date.now() + 60_000)
 
@@ -55,32 +53,71 @@ const CASES = [
   ['updateAuthenticatorCounter', ['c', '2'], 'authlite: updateAuthenticatorCounter: newCounter must be a number, got a string'],
 ]
 
-describe('bad input rejects with the method, the field and a stable code', () => {
-  const a = freshAdapter()
-  for (const [method, args, message] of CASES) {
-    test(`${method}(${args.map((v) => inspect(v, { breakLength: Infinity })).join(', ')})`, async () => {
-      let promise
-      assert.doesNotThrow(() => {
-        promise = a[method](...args)
-      }, 'never throws synchronously')
-      assert.ok(promise instanceof Promise)
-      await assert.rejects(promise, (err) => {
-        assert.ok(err instanceof Error)
-        assert.equal(err.code, INVALID)
-        if (message instanceof RegExp) assert.match(err.message, message)
-        else assert.equal(err.message, message)
-        return true
-      })
+forEachBackend((backend) => {
+  describe('bad input rejects with the method, the field and a stable code', () => {
+    let a
+    before(async () => {
+      a = await freshAdapter({}, backend)
     })
-  }
+    for (const [method, args, message] of CASES) {
+      test(`${method}(${args.map((v) => inspect(v, { breakLength: Infinity })).join(', ')})`, async () => {
+        let promise
+        assert.doesNotThrow(() => {
+          promise = a[method](...args)
+        }, 'never throws synchronously')
+        assert.ok(promise instanceof Promise)
+        await assert.rejects(promise, (err) => {
+          assert.ok(err instanceof Error)
+          assert.equal(err.code, INVALID)
+          if (message instanceof RegExp) assert.match(err.message, message)
+          else assert.equal(err.message, message)
+          return true
+        })
+      })
+    }
 
-  test('nothing was written by any of them', () => {
-    const [row] = query(a.path, 'SELECT (SELECT count(*) FROM user) + (SELECT count(*) FROM account) + (SELECT count(*) FROM session) + (SELECT count(*) FROM verificationToken) + (SELECT count(*) FROM authenticator) AS n')
-    assert.equal(row.n, 0)
+    test('nothing was written by any of them', async () => {
+      await a.db?.ready() // PostgreSQL: none of them connected, so the tables are made now
+      const [row] = await rows(a, 'SELECT (SELECT count(*) FROM "user") + (SELECT count(*) FROM "account") + (SELECT count(*) FROM "session") + (SELECT count(*) FROM "verificationToken") + (SELECT count(*) FROM "authenticator") AS n')
+      assert.equal(row.n, 0)
+    })
+  })
+
+  describe('hostile input', () => {
+    test('a throwing getter or Proxy trap rejects with an authlite error naming what was read', async () => {
+      const a = await freshAdapter({}, backend)
+      const getter = { email: 'g@example.com' }
+      Object.defineProperty(getter, 'role', { enumerable: true, get: () => { throw new Error('getter exploded') } })
+      await assert.rejects(a.createUser(getter), { code: INVALID, message: 'authlite: createUser: reading user.role failed: getter exploded' })
+      const trap = new Proxy({}, { ownKeys: () => { throw new Error('trap exploded') } })
+      await assert.rejects(a.createUser(trap), { code: INVALID, message: 'authlite: createUser: reading user failed: trap exploded' })
+      const throwingToJSON = { email: 't@example.com', prefs: { toJSON: () => { throw new Error('toJSON exploded') } } }
+      await assert.rejects(a.createUser(throwingToJSON), { code: INVALID, message: /^authlite: createUser: user has a field that cannot be stored as JSON: .*toJSON exploded/ })
+      assert.equal(await a.getUserByEmail('t@example.com'), null)
+    })
+
+    test('a __proto__ field never becomes a prototype, going in or coming out', async () => {
+      const a = await freshAdapter({}, backend)
+      const user = await a.createUser(JSON.parse('{"email":"p@example.com","role":"user","__proto__":{"isAdmin":true}}'))
+      assert.equal(Object.getPrototypeOf(user), Object.prototype)
+      assert.equal(user.isAdmin, undefined)
+      assert.equal(user.role, 'user')
+      await execSql(a, `UPDATE "user" SET "authlite_extra" = '{"__proto__":{"isAdmin":true},"role":"user"}'`)
+      const read = await a.getUser(user.id)
+      assert.equal(Object.getPrototypeOf(read), Object.prototype)
+      assert.equal(read.isAdmin, undefined)
+      assert.equal(read.role, 'user')
+    })
+  })
+
+  test('the direct handle reports misuse too', async () => {
+    const db = backend === 'postgres' ? openAuthDatabase({ url: await freshPostgresUrl() }) : openAuthDatabase(':memory:')
+    assert.throws(() => db.getUser(1), { code: INVALID, message: 'authlite: getUser: id must be a string, got a number' })
+    db.close()
   })
 })
 
-describe('options', () => {
+describe('options (SQLite)', () => {
   test('a misspelled option is named, with the right spelling', () => {
     assert.throws(() => SqliteAdapter({ path: ':memory:', hashSessionToken: false }), {
       code: INVALID,
@@ -110,39 +147,47 @@ describe('options', () => {
     writeFileSync(path, 'hello, this is not sqlite '.repeat(100))
     assert.throws(() => SqliteAdapter(path), { code: 'AUTHLITE_DATABASE', message: /^authlite: open: .*not a database/ })
   })
+})
 
-  test('the direct handle reports misuse too', () => {
-    const { openAuthDatabase } = require('../index.js')
-    const db = openAuthDatabase(':memory:')
-    assert.throws(() => db.getUser(1), { code: INVALID, message: 'authlite: getUser: id must be a string, got a number' })
-    db.close()
+// No PostgreSQL server is needed: options are checked before anything connects.
+describe('options (PostgreSQL)', () => {
+  const url = 'postgres://authlite:pw-SECRET@127.0.0.1:5432/auth'
+
+  test("the SQLite backend's options are refused, naming the option", () => {
+    for (const [name, value] of [['path', './auth.db'], ['busyTimeoutMs', 1000], ['synchronous', 'full']]) {
+      const message = `authlite: open: options.${name} is an option of the SQLite backend; a PostgreSQL database (options.url) does not take it`
+      assert.throws(() => PostgresAdapter({ url, [name]: value }), { code: INVALID, message })
+      assert.throws(() => openAuthDatabase({ url, [name]: value }), { code: INVALID, message })
+    }
+  })
+
+  test('a misspelled option is named, with the right spelling', () => {
+    assert.throws(() => PostgresAdapter({ url, hashSessionToken: false }), {
+      code: INVALID,
+      message: 'authlite: open: unknown option "hashSessionToken"; did you mean "hashSessionTokens"?',
+    })
+  })
+
+  test('options of the wrong type or range are named; the URL is never echoed', () => {
+    for (const [options, message] of [
+      [{ url, hashSessionTokens: 'yes' }, /options\.hashSessionTokens must be a boolean/],
+      [{ url, poolSize: 0 }, /options\.poolSize must be from 1 to/],
+      [{ url, connectTimeoutMs: '5s' }, /options\.connectTimeoutMs must be a number/],
+      [{ url, cleanupIntervalMs: 5 }, /options\.cleanupIntervalMs/],
+      [{ url, ca: 'not a certificate' }, /options\.ca/],
+      [{ url: 42 }, /options\.url must be a string/],
+      [{ url: undefined }, /options\.url is required: the PostgreSQL URL, e\.g\. process\.env\.DATABASE_URL/],
+      [{ url: `${url}?sslmode=sometimes` }, /sslmode must be disable, prefer, require, verify-ca or verify-full/],
+      [{ url: 'mysql://authlite:pw-SECRET@127.0.0.1/auth' }, /options\.url/],
+    ]) {
+      assert.throws(() => openAuthDatabase(options), (error) => {
+        assert.equal(error.code, INVALID, error.message)
+        assert.match(error.message, message)
+        assert.match(error.message, /^authlite: open: /)
+        assert.ok(!error.message.includes('SECRET'), error.message)
+        return true
+      })
+    }
   })
 })
 
-describe('hostile input', () => {
-  test('a throwing getter or Proxy trap rejects with an authlite error naming what was read', async () => {
-    const a = freshAdapter()
-    const getter = { email: 'g@example.com' }
-    Object.defineProperty(getter, 'role', { enumerable: true, get: () => { throw new Error('getter exploded') } })
-    await assert.rejects(a.createUser(getter), { code: INVALID, message: 'authlite: createUser: reading user.role failed: getter exploded' })
-    const trap = new Proxy({}, { ownKeys: () => { throw new Error('trap exploded') } })
-    await assert.rejects(a.createUser(trap), { code: INVALID, message: 'authlite: createUser: reading user failed: trap exploded' })
-    const throwingToJSON = { email: 't@example.com', prefs: { toJSON: () => { throw new Error('toJSON exploded') } } }
-    await assert.rejects(a.createUser(throwingToJSON), { code: INVALID, message: /^authlite: createUser: user has a field that cannot be stored as JSON: .*toJSON exploded/ })
-    assert.equal(await a.getUserByEmail('t@example.com'), null)
-  })
-
-  test('a __proto__ field never becomes a prototype, going in or coming out', async () => {
-    const a = freshAdapter()
-    const user = await a.createUser(JSON.parse('{"email":"p@example.com","role":"user","__proto__":{"isAdmin":true}}'))
-    assert.equal(Object.getPrototypeOf(user), Object.prototype)
-    assert.equal(user.isAdmin, undefined)
-    assert.equal(user.role, 'user')
-    const { execInChild } = await import('./helpers.mjs')
-    execInChild(a.path, `UPDATE user SET authlite_extra = '{"__proto__":{"isAdmin":true},"role":"user"}'`)
-    const read = await a.getUser(user.id)
-    assert.equal(Object.getPrototypeOf(read), Object.prototype)
-    assert.equal(read.isAdmin, undefined)
-    assert.equal(read.role, 'user')
-  })
-})

@@ -1,13 +1,14 @@
 // The declarations tell the truth: for every adapter method that can find nothing, what
 // index.d.ts declares (`| null`, `| undefined`, an array) is what it resolves to at run time, and
 // the native handle's declarations (binding.d.ts) likewise. The declarations are read from the
-// files themselves, so a change to either side that breaks the match fails here.
+// files themselves, so a change to either side that breaks the match fails here. On each backend
+// (PostgresAdapter returns the same SqliteAdapterMethods; PostgresDatabase has its own class).
 
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 
-import { freshAdapter } from './helpers.mjs'
+import { forEachBackend, freshAdapter, freshLocation } from './helpers.mjs'
 
 const { openAuthDatabase } = await import('../index.mjs')
 const read = (file) => readFileSync(new URL(`../${file}`, import.meta.url), 'utf8')
@@ -42,27 +43,30 @@ const absentCalls = {
   listAuthenticatorsByUserId: (a) => a.listAuthenticatorsByUserId('nobody'),
 }
 
-test('every adapter method that can find nothing resolves to what index.d.ts declares', async () => {
-  const declared = declaredAbsence(read('index.d.ts'), 'export interface SqliteAdapterMethods')
-  assert.equal(Object.keys(declared).length, 19, `parsed ${Object.keys(declared).join(', ')}`)
-  const a = freshAdapter()
-  for (const [method, call] of Object.entries(absentCalls)) {
-    assert.notEqual(declared[method], 'value', `${method} is declared as always finding something`)
-    assert.equal(kind(await call(a)), declared[method], `${method}: index.d.ts says ${declared[method]}`)
-  }
-  // The others always resolve to a value.
-  for (const method of Object.keys(declared).filter((m) => !(m in absentCalls))) {
-    assert.equal(declared[method], 'value', `${method}: declared ${declared[method]} but not exercised here`)
-  }
-})
+forEachBackend((backend) => {
+  test('every adapter method that can find nothing resolves to what index.d.ts declares', async () => {
+    const declared = declaredAbsence(read('index.d.ts'), 'export interface SqliteAdapterMethods')
+    assert.equal(Object.keys(declared).length, 19, `parsed ${Object.keys(declared).join(', ')}`)
+    const a = await freshAdapter({}, backend)
+    for (const [method, call] of Object.entries(absentCalls)) {
+      assert.notEqual(declared[method], 'value', `${method} is declared as always finding something`)
+      assert.equal(kind(await call(a)), declared[method], `${method}: index.d.ts says ${declared[method]}`)
+    }
+    // The others always resolve to a value.
+    for (const method of Object.keys(declared).filter((m) => !(m in absentCalls))) {
+      assert.equal(declared[method], 'value', `${method}: declared ${declared[method]} but not exercised here`)
+    }
+  })
 
-test('the native handle resolves to what binding.d.ts declares', async () => {
-  const declared = declaredAbsence(read('binding.d.ts'), 'export declare class AuthDatabase')
-  const db = openAuthDatabase(':memory:')
-  for (const [method, call] of Object.entries(absentCalls)) {
-    if (method === 'getSessionAndUser') continue // the handle's is getSessionAndUserWith
-    assert.ok(declared[method], `binding.d.ts declares ${method}`)
-    assert.equal(kind(await call(db)), declared[method], `${method}: binding.d.ts says ${declared[method]}`)
-  }
-  db.close()
+  test('the native handle resolves to what binding.d.ts declares', async () => {
+    const postgres = backend === 'postgres'
+    const declared = declaredAbsence(read('binding.d.ts'), postgres ? 'export declare class PostgresDatabase' : 'export declare class AuthDatabase')
+    const db = postgres ? (await freshLocation(backend)).open() : openAuthDatabase(':memory:')
+    for (const [method, call] of Object.entries(absentCalls)) {
+      if (method === 'getSessionAndUser' && !postgres) continue // the SQLite handle's is getSessionAndUserWith
+      assert.ok(declared[method], `binding.d.ts declares ${method}`)
+      assert.equal(kind(await call(db)), declared[method], `${method}: binding.d.ts says ${declared[method]}`)
+    }
+    db.close()
+  })
 })
