@@ -94,14 +94,11 @@ function sessionAndUser(sessionToken, expires, id, name, email, emailVerified, i
   return { session: { sessionToken, userId: id, expires: new Date(expires) }, user }
 }
 
-/** The Auth.js adapter over an authlite database (a path, options, or an open database). */
-function SqliteAdapter(databaseOrOptions) {
-  if (databaseOrOptions instanceof PostgresDatabase || (typeof databaseOrOptions === 'string' && isPostgres(databaseOrOptions))) {
-    const error = new Error('authlite: open: this is a PostgreSQL database: use PostgresAdapter instead of SqliteAdapter')
-    error.code = 'AUTHLITE_INVALID_INPUT'
-    throw error
-  }
-  const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : sharedDatabase(databaseOrOptions)
+/**
+ * The 19 Adapter methods over a native handle (either backend's: they have the same methods).
+ * `getSessionAndUser` is passed in: SQLite's shapes its row in JS on the calling thread.
+ */
+function adapterMethods(db, getSessionAndUser) {
   return {
     createUser: async (user) => db.createUser(user),
     getUser: async (id) => db.getUser(id),
@@ -113,7 +110,7 @@ function SqliteAdapter(databaseOrOptions) {
     // Auth.js types it `AdapterAccount | undefined`; the native handle says `null` for none.
     unlinkAccount: async (account) => (await db.unlinkAccount(account)) ?? undefined,
     createSession: async (session) => db.createSession(session),
-    getSessionAndUser: async (sessionToken) => db.getSessionAndUserWith(sessionToken, sessionAndUser),
+    getSessionAndUser,
     updateSession: async (session) => db.updateSession(session),
     deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
     createVerificationToken: async (token) => db.createVerificationToken(token),
@@ -125,6 +122,21 @@ function SqliteAdapter(databaseOrOptions) {
     updateAuthenticatorCounter: async (credentialID, newCounter) =>
       db.updateAuthenticatorCounter(credentialID, newCounter),
   }
+}
+
+function invalid(message) {
+  const error = new Error(`authlite: open: ${message}`)
+  error.code = 'AUTHLITE_INVALID_INPUT'
+  return error
+}
+
+/** The Auth.js adapter over an authlite database (a path, options, or an open database). */
+function SqliteAdapter(databaseOrOptions) {
+  if (databaseOrOptions instanceof PostgresDatabase || (typeof databaseOrOptions === 'string' && isPostgres(databaseOrOptions))) {
+    throw invalid('this is a PostgreSQL database: use PostgresAdapter instead of SqliteAdapter')
+  }
+  const db = databaseOrOptions instanceof AuthDatabase ? databaseOrOptions : sharedDatabase(databaseOrOptions)
+  return adapterMethods(db, async (sessionToken) => db.getSessionAndUserWith(sessionToken, sessionAndUser))
 }
 
 // PostgreSQL pools PostgresAdapter opened, one per URL and options, kept on globalThis for the
@@ -147,33 +159,10 @@ function sharedPostgres(options) {
  */
 function PostgresAdapter(databaseOrOptions) {
   if (databaseOrOptions instanceof AuthDatabase) {
-    const error = new Error('authlite: open: this is a SQLite database: use SqliteAdapter instead of PostgresAdapter')
-    error.code = 'AUTHLITE_INVALID_INPUT'
-    throw error
+    throw invalid('this is a SQLite database: use SqliteAdapter instead of PostgresAdapter')
   }
   const db = databaseOrOptions instanceof PostgresDatabase ? databaseOrOptions : sharedPostgres(databaseOrOptions)
-  return {
-    createUser: async (user) => db.createUser(user),
-    getUser: async (id) => db.getUser(id),
-    getUserByEmail: async (email) => db.getUserByEmail(email),
-    getUserByAccount: async (account) => db.getUserByAccount(account),
-    updateUser: async (user) => db.updateUser(user),
-    deleteUser: async (userId) => db.deleteUser(userId),
-    linkAccount: async (account) => db.linkAccount(account),
-    unlinkAccount: async (account) => (await db.unlinkAccount(account)) ?? undefined,
-    createSession: async (session) => db.createSession(session),
-    getSessionAndUser: async (sessionToken) => db.getSessionAndUser(sessionToken),
-    updateSession: async (session) => db.updateSession(session),
-    deleteSession: async (sessionToken) => db.deleteSession(sessionToken),
-    createVerificationToken: async (token) => db.createVerificationToken(token),
-    useVerificationToken: async (params) => db.useVerificationToken(params),
-    getAccount: async (providerAccountId, provider) => db.getAccount(providerAccountId, provider),
-    createAuthenticator: async (authenticator) => db.createAuthenticator(authenticator),
-    getAuthenticator: async (credentialID) => db.getAuthenticator(credentialID),
-    listAuthenticatorsByUserId: async (userId) => db.listAuthenticatorsByUserId(userId),
-    updateAuthenticatorCounter: async (credentialID, newCounter) =>
-      db.updateAuthenticatorCounter(credentialID, newCounter),
-  }
+  return adapterMethods(db, async (sessionToken) => db.getSessionAndUser(sessionToken))
 }
 
 module.exports = { SqliteAdapter, PostgresAdapter, openAuthDatabase, AuthDatabase, PostgresDatabase }

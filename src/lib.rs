@@ -438,8 +438,7 @@ impl AuthDatabase {
     provider: Unknown<'_>,
   ) -> napi::Result<Option<Account>> {
     self.read(&env, methods::GET_ACCOUNT, |mut s| {
-      let id = Arg::new(methods::GET_ACCOUNT, "providerAccountId", provider_account_id).key()?;
-      let provider = Arg::new(methods::GET_ACCOUNT, "provider", provider).key()?;
+      let (id, provider) = convert::get_account_args(provider_account_id, provider)?;
       s.get_account(&id, &provider)
     })
   }
@@ -646,12 +645,7 @@ impl AuthDatabase {
     new_counter: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
-    let input = || {
-      Ok((
-        Arg::new(METHOD, "credentialID", credential_id).key()?,
-        Arg::new(METHOD, "newCounter", new_counter).counter()?,
-      ))
-    };
+    let input = || convert::counter_update(credential_id, new_counter);
     let update = self
       .store
       .run(|s, (id, counter): &(String, i64)| s.update_authenticator_counter(id, *counter));

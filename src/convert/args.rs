@@ -126,3 +126,24 @@ pub fn authenticator(value: Unknown<'_>) -> AuthResult<Authenticator> {
     transports: fields.nullable_string("transports")?,
   })
 }
+
+/// `getAccount(providerAccountId, provider)`: `(providerAccountId, provider)`.
+pub fn get_account_args(
+  provider_account_id: Unknown<'_>,
+  provider: Unknown<'_>,
+) -> AuthResult<(String, String)> {
+  const METHOD: &str = methods::GET_ACCOUNT;
+  Ok((
+    Arg::new(METHOD, "providerAccountId", provider_account_id).key()?,
+    Arg::new(METHOD, "provider", provider).key()?,
+  ))
+}
+
+/// `updateAuthenticatorCounter(credentialID, newCounter)`.
+pub fn counter_update(credential_id: Unknown<'_>, new_counter: Unknown<'_>) -> AuthResult<(String, i64)> {
+  const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
+  Ok((
+    Arg::new(METHOD, "credentialID", credential_id).key()?,
+    Arg::new(METHOD, "newCounter", new_counter).counter()?,
+  ))
+}

@@ -260,12 +260,7 @@ impl PostgresDatabase {
     provider: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::GET_ACCOUNT;
-    let key = || {
-      Ok((
-        Arg::new(METHOD, "providerAccountId", provider_account_id).key()?,
-        Arg::new(METHOD, "provider", provider).key()?,
-      ))
-    };
+    let key = || convert::get_account_args(provider_account_id, provider);
     self.call(env, METHOD, key, |store, (id, provider)| async move {
       store.backend(METHOD).await?.get_account(&id, &provider).await
     })
@@ -462,12 +457,7 @@ impl PostgresDatabase {
     new_counter: Unknown<'_>,
   ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
-    let input = || {
-      Ok((
-        Arg::new(METHOD, "credentialID", credential_id).key()?,
-        Arg::new(METHOD, "newCounter", new_counter).counter()?,
-      ))
-    };
+    let input = || convert::counter_update(credential_id, new_counter);
     self.call(env, METHOD, input, |store, (id, counter)| async move {
       store
         .backend(METHOD)
