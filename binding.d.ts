@@ -195,8 +195,9 @@ export declare class PostgresDatabase {
    */
   copyFromSqlite(sqlitePath: string, merge?: boolean, onProgress?: (progress: CopyProgress) => void): Promise<CopyResult>
   /**
-   * Closes the pool: later calls reject with `AUTHLITE_CLOSED`; calls under way finish.
-   * Closing twice is harmless.
+   * Closes the database: later calls reject with `AUTHLITE_CLOSED`; calls already made
+   * finish, each on its connection, and the pool closes once the last is done. Closing twice
+   * is harmless.
    */
   close(): void
   /** Whether `close()` has been called. */

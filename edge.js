@@ -54,7 +54,7 @@ const FIX =
 /** The rejection of every call made on an Edge or worker runtime. */
 function edgeRuntimeError(method) {
   // The code ends the message too: Auth.js logs an adapter error's message, not its code.
-  const error = new Error(`authlite: ${method}: called on ${runtimeName()}, where the SQLite database cannot be opened. ${FIX} (AUTHLITE_EDGE_RUNTIME)`)
+  const error = new Error(`authlite: ${method}: called on ${runtimeName()}, where the database cannot be opened. ${FIX} (AUTHLITE_EDGE_RUNTIME)`)
   error.code = 'AUTHLITE_EDGE_RUNTIME'
   return error
 }
@@ -76,7 +76,7 @@ class AuthDatabase {
   /** Nothing to close on this runtime. */
   close() {}
 }
-for (const method of [...ADAPTER_METHODS, 'deleteExpired']) {
+for (const method of [...ADAPTER_METHODS, 'deleteExpired', 'reencrypt', 'backup']) {
   const isRead = /^(get|list)/.test(method)
   const fail = isRead
     ? function () {
@@ -86,9 +86,24 @@ for (const method of [...ADAPTER_METHODS, 'deleteExpired']) {
   Object.defineProperty(AuthDatabase.prototype, method, { value: fail, writable: true, configurable: true })
 }
 
+/** The PostgreSQL handle's stand-in: every method, `ready()` included, rejects. */
+class PostgresDatabase {
+  /** Nothing can be opened here; nothing is closed either. */
+  get closed() {
+    return false
+  }
+
+  /** Nothing to close on this runtime. */
+  close() {}
+}
+for (const method of [...ADAPTER_METHODS, 'deleteExpired', 'reencrypt', 'backup', 'ready', 'copyFromSqlite']) {
+  Object.defineProperty(PostgresDatabase.prototype, method, { value: rejectWith(method), writable: true, configurable: true })
+}
+
 /** Returns the stand-in handle: opening a database is not possible on this runtime. */
-function openAuthDatabase() {
-  return new AuthDatabase()
+function openAuthDatabase(options) {
+  const postgres = typeof options === 'string' ? /^postgres(ql)?:\/\//i.test(options) : options != null && typeof options === 'object' && 'url' in options
+  return postgres ? new PostgresDatabase() : new AuthDatabase()
 }
 
 /** The Adapter object, each of whose 19 methods rejects with `AUTHLITE_EDGE_RUNTIME`. */
@@ -96,4 +111,9 @@ function SqliteAdapter() {
   return Object.fromEntries(ADAPTER_METHODS.map((method) => [method, rejectWith(method)]))
 }
 
-module.exports = { SqliteAdapter, openAuthDatabase, AuthDatabase }
+/** The same, for `PostgresAdapter`: a native addon cannot load here either. */
+function PostgresAdapter() {
+  return SqliteAdapter()
+}
+
+module.exports = { SqliteAdapter, PostgresAdapter, openAuthDatabase, AuthDatabase, PostgresDatabase }

@@ -61,6 +61,6 @@ test('backup never overwrites, says what is wrong with a destination, and needs 
   db.close()
   assert.throws(() => db.backup(join(dirname(path), 'late.db')), { code: 'AUTHLITE_CLOSED' })
   const memory = openAuthDatabase(':memory:')
-  assert.throws(() => memory.backup(join(dirname(path), 'mem.db')), { code: 'AUTHLITE_INVALID_INPUT', message: /in-memory database/ })
+  await assert.rejects(memory.backup(join(dirname(path), 'mem.db')), { code: 'AUTHLITE_INVALID_INPUT', message: /in-memory database/ })
   memory.close()
 })

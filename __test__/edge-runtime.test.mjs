@@ -84,6 +84,21 @@ describe('the edge build', () => {
     db.close()
   })
 
+  test('PostgresAdapter and openAuthDatabase({ url }) fail the same way (no native addon, no PostgreSQL client here)', async () => {
+    const adapter = edge.PostgresAdapter({ url: 'postgres://app@db/app' })
+    assert.deepEqual(Object.keys(adapter).sort(), [...ADAPTER_METHODS].sort())
+    const err = await rejection(unbound(adapter).getSessionAndUser('t'))
+    assert.equal(err.code, 'AUTHLITE_EDGE_RUNTIME')
+    assert.match(err.message, /^authlite: getSessionAndUser: called on .*where the database cannot be opened/)
+    const db = edge.openAuthDatabase({ url: 'postgres://app@db/app' })
+    assert.ok(db instanceof edge.PostgresDatabase)
+    for (const call of [() => db.ready(), () => db.getUser('u'), () => db.copyFromSqlite('./auth.db')]) {
+      assert.equal((await rejection(call())).code, 'AUTHLITE_EDGE_RUNTIME')
+    }
+    assert.equal(Object.keys(edge.PostgresAdapter(db)).length, 19)
+    db.close()
+  })
+
   test('it requires nothing, so any bundler can inline it', () => {
     assert.doesNotMatch(readFileSync(join(root, 'edge.js'), 'utf8'), /\brequire\(/)
     assert.doesNotMatch(readFileSync(join(root, 'edge.mjs'), 'utf8'), /from '(?!\.\/edge\.js')/)

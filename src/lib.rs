@@ -686,14 +686,17 @@ impl AuthDatabase {
         return Err(AuthError::closed(METHOD));
       }
       let destination = Arg::new(METHOD, "destination", destination).key()?;
-      let source = self.file.clone().ok_or_else(|| {
-        AuthError::invalid(
-          METHOD,
-          "an in-memory database (\":memory:\") has no file to back up",
-        )
-      })?;
       let internal = |err: napi::Error| AuthError::new(crate::error::Code::Internal, METHOD, err.reason);
       let (deferred, promise) = env.create_deferred().map_err(internal)?;
+      let Some(source) = self.file.clone() else {
+        // A rejection, not a throw: the argument is fine, there is just no file to copy.
+        let why = AuthError::invalid(
+          METHOD,
+          "an in-memory database (\":memory:\") has no file to back up",
+        );
+        deferred.reject(why.into_napi(env));
+        return Ok(promise);
+      };
       std::thread::Builder::new()
         .name("authlite-backup".into())
         .spawn(move || {

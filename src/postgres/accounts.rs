@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use super::error::{from_pg, pg};
 use super::query::{self, get};
-use super::types::Seconds;
+use super::types::{Seconds, SecondsParam};
 use crate::crypto::Keys;
 use crate::error::AuthResult;
 use crate::methods;
@@ -56,7 +56,7 @@ pub async fn link(client: &Client, account: &Account, keys: &Keys) -> AuthResult
       &stored.provider_account_id,
       &stored.refresh_token,
       &stored.access_token,
-      &stored.expires_at.map(Seconds),
+      &stored.expires_at.map(|s| SecondsParam(s, "account.expires_at")),
       &stored.token_type,
       &stored.scope,
       &stored.id_token,

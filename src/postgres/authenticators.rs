@@ -4,7 +4,7 @@ use deadpool_postgres::Client;
 use tokio_postgres::Row;
 
 use super::query::{self, get};
-use super::types::Whole;
+use super::types::{Whole, WholeParam};
 use crate::error::{AuthError, AuthResult};
 use crate::methods;
 use crate::model::Authenticator;
@@ -43,7 +43,7 @@ pub async fn create(client: &Client, authenticator: &Authenticator) -> AuthResul
       &authenticator.user_id,
       &authenticator.provider_account_id,
       &authenticator.credential_public_key,
-      &Whole(authenticator.counter),
+      &WholeParam(authenticator.counter, "authenticator.counter"),
       &authenticator.credential_device_type,
       &authenticator.credential_backed_up,
       &authenticator.transports,
@@ -90,14 +90,20 @@ pub async fn update_counter(client: &Client, credential_id: &str, counter: i64) 
     r#"UPDATE "authenticator" SET "counter" = $2 WHERE "credentialID" = $1 RETURNING "#,
     authenticator_columns!()
   );
-  query::opt(client, METHOD, sql, &[&credential_id, &Whole(counter)], None)
-    .await?
-    .map(|row| from_row(&row, METHOD))
-    .transpose()?
-    .ok_or_else(|| {
-      AuthError::not_found(
-        METHOD,
-        format!("no authenticator has credentialID {credential_id:?}"),
-      )
-    })
+  query::opt(
+    client,
+    METHOD,
+    sql,
+    &[&credential_id, &WholeParam(counter, "newCounter")],
+    None,
+  )
+  .await?
+  .map(|row| from_row(&row, METHOD))
+  .transpose()?
+  .ok_or_else(|| {
+    AuthError::not_found(
+      METHOD,
+      format!("no authenticator has credentialID {credential_id:?}"),
+    )
+  })
 }

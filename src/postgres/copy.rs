@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use tokio_postgres::types::ToSql;
 
 use super::error::pg;
-use super::types::{Millis, Seconds, Whole};
+use super::types::{self, SecondsParam, WholeParam};
 use super::PostgresStore;
 use crate::error::{AuthError, AuthResult, Code};
 use crate::store::sessions::hash_token;
@@ -120,9 +120,9 @@ struct Batch {
 
 enum Column {
   Text(Vec<Option<String>>),
-  Time(Vec<Option<Millis>>),
-  Seconds(Vec<Option<Seconds>>),
-  Whole(Vec<Option<Whole>>),
+  Time(Vec<Option<types::Time>>),
+  Seconds(Vec<Option<SecondsParam>>),
+  Whole(Vec<Option<WholeParam>>),
   Bool(Vec<Option<bool>>),
 }
 
@@ -141,7 +141,7 @@ impl Column {
     match self {
       Column::Text(_) => "text[]",
       Column::Time(_) => "timestamp[]",
-      Column::Seconds(_) => "int8[]",
+      Column::Seconds(_) => "float8[]",
       Column::Whole(_) => "int8[]",
       Column::Bool(_) => "bool[]",
     }
@@ -158,7 +158,13 @@ impl Column {
   }
 
   /// Appends a SQLite value; `what` names it in an error.
-  fn push(&mut self, value: Value, hash: bool, what: &dyn Fn() -> String) -> AuthResult<()> {
+  fn push(
+    &mut self,
+    value: Value,
+    hash: bool,
+    field: &'static str,
+    what: &dyn Fn() -> String,
+  ) -> AuthResult<()> {
     let wrong =
       |expected: &str| AuthError::new(Code::Database, METHOD, format!("{} is not {expected}", what()));
     match (self, value) {
@@ -166,13 +172,13 @@ impl Column {
       (Column::Text(v), Value::Text(text)) => v.push(Some(if hash { hash_token(&text) } else { text })),
       (Column::Text(v), Value::Integer(n)) => v.push(Some(n.to_string())),
       (Column::Time(v), Value::Null) => v.push(None),
-      (Column::Time(v), Value::Integer(ms)) => v.push(Some(Millis(ms))),
-      (Column::Time(v), Value::Real(ms)) if ms.fract() == 0.0 => v.push(Some(Millis(ms as i64))),
+      (Column::Time(v), Value::Integer(ms)) => v.push(Some(types::Time(ms, field))),
+      (Column::Time(v), Value::Real(ms)) if ms.fract() == 0.0 => v.push(Some(types::Time(ms as i64, field))),
       (Column::Seconds(v), Value::Null) => v.push(None),
-      (Column::Seconds(v), Value::Integer(s)) => v.push(Some(Seconds(s as f64))),
-      (Column::Seconds(v), Value::Real(s)) => v.push(Some(Seconds(s))),
+      (Column::Seconds(v), Value::Integer(s)) => v.push(Some(SecondsParam(s as f64, field))),
+      (Column::Seconds(v), Value::Real(s)) => v.push(Some(SecondsParam(s, field))),
       (Column::Whole(v), Value::Null) => v.push(None),
-      (Column::Whole(v), Value::Integer(n)) => v.push(Some(Whole(n))),
+      (Column::Whole(v), Value::Integer(n)) => v.push(Some(WholeParam(n, field))),
       (Column::Bool(v), Value::Null) => v.push(None),
       (Column::Bool(v), Value::Integer(n)) => v.push(Some(n != 0)),
       (Column::Time(_), _) => return Err(wrong("a time in milliseconds")),
@@ -288,7 +294,7 @@ fn read_sqlite(
         let value: Value = row.get(at).map_err(sqlite_error)?;
         let hash = *kind == SessionKey && hash_target && !stored_hashed;
         let what = || format!("{}.{} of row {}", table.name, columns[at], batch.rows + 1);
-        batch.columns[at].push(value, hash, &what)?;
+        batch.columns[at].push(value, hash, columns[at], &what)?;
       }
       batch.rows += 1;
       if batch.rows == BATCH && !send(std::mem::replace(&mut batch, fresh())) {

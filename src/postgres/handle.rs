@@ -514,14 +514,12 @@ impl PostgresDatabase {
     ts_return_type = "Promise<BackupResult>"
   )]
   pub fn backup<'env>(&self, env: &'env Env, _destination: Unknown<'_>) -> napi::Result<Object<'env>> {
-    let refuse = || -> AuthResult<()> {
-      Err(AuthError::invalid(
+    // A rejection, not a throw: the argument is fine, the operation is what does not exist here.
+    self.call(env, methods::BACKUP, || Ok(()), |_, ()| async move {
+      Err::<BackupResult, _>(AuthError::invalid(
         methods::BACKUP,
         "backup() copies a SQLite file; back up a PostgreSQL database with pg_dump or the server's own backups",
       ))
-    };
-    self.call(env, methods::BACKUP, refuse, |_, ()| async move {
-      Ok(BackupResult { pages: 0, bytes: 0.0 })
     })
   }
 
@@ -559,16 +557,16 @@ impl PostgresDatabase {
     })
   }
 
-  /// Closes the pool: later calls reject with `AUTHLITE_CLOSED`; calls under way finish.
-  /// Closing twice is harmless.
+  /// Closes the database: later calls reject with `AUTHLITE_CLOSED`; calls already made
+  /// finish, each on its connection, and the pool closes once the last is done. Closing twice
+  /// is harmless.
   #[napi(catch_unwind)]
   pub fn close(&mut self) {
     if let Some(cleanup) = self.cleanup.take() {
       cleanup.abort();
     }
-    if let Some(store) = self.store.take() {
-      store.close();
-    }
+    // The calls under way hold the store too; the pool (and its connections) goes with the last.
+    self.store.take();
   }
 
   /// Whether `close()` has been called.

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
     name: "authlite_columns",
     sql: include_str!("../../migrations/postgres/0002_authlite_columns.sql"),
   },
+  Migration {
+    version: 3,
+    name: "wide_numbers",
+    sql: include_str!("../../migrations/postgres/0003_wide_numbers.sql"),
+  },
 ];
 
 const BOOKKEEPING: &str = r#"

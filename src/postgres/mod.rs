@@ -13,6 +13,7 @@ pub mod migrations;
 pub mod options;
 pub mod query;
 pub mod sessions;
+pub mod text;
 pub mod tls;
 pub mod types;
 pub mod users;
@@ -29,7 +30,9 @@ use tokio::runtime::Runtime;
 use crate::backend::{Backend, Expired};
 use crate::crypto::Keys;
 use crate::error::{AuthError, AuthResult, Code};
+use crate::methods;
 use crate::model::{Account, Authenticator, Session, SessionPatch, User, UserPatch, VerificationToken};
+use text::{unstorable, Storable};
 
 /// The runtime PostgreSQL calls run on, started on first use: one worker thread, which runs
 /// the calls and their connections' tasks, so a call wakes no second worker (on a small
@@ -92,15 +95,15 @@ impl PostgresStore {
   async fn connect(&self, method: &'static str) -> AuthResult<Client> {
     self.pool.get().await.map_err(|err| error::from_pool(method, err))
   }
-
-  /// Stops handing out connections; the calls under way finish on theirs.
-  pub fn close(&self) {
-    self.pool.close();
-  }
 }
 
 /// A future of an operation's result, borrowing the connection it runs on.
 pub type Pending<'a, T> = Pin<Box<dyn Future<Output = AuthResult<T>> + Send + 'a>>;
+
+/// An operation answered without a statement (see `text`).
+fn done<'a, T: Send + 'a>(outcome: AuthResult<T>) -> Pending<'a, T> {
+  Box::pin(std::future::ready(outcome))
+}
 
 /// The PostgreSQL backend on one pooled connection (returned to the pool when dropped).
 pub struct Postgres<'s> {
@@ -125,33 +128,67 @@ impl Backend for Postgres<'_> {
     Self: 'a;
 
   fn create_user<'a>(&'a mut self, user: &'a User) -> Pending<'a, User> {
+    if let Err(err) = user.storable(methods::CREATE_USER) {
+      return done(Err(err));
+    }
     Box::pin(users::create(&self.client, user))
   }
   fn get_user<'a>(&'a mut self, id: &'a str) -> Pending<'a, Option<User>> {
+    if unstorable(id) {
+      return done(Ok(None));
+    }
     Box::pin(users::get_by_id(&self.client, id))
   }
   fn get_user_by_email<'a>(&'a mut self, email: &'a str) -> Pending<'a, Option<User>> {
+    if unstorable(email) {
+      return done(Ok(None));
+    }
     Box::pin(users::get_by_email(&self.client, email))
   }
   fn get_user_by_account<'a>(&'a mut self, provider: &'a str, id: &'a str) -> Pending<'a, Option<User>> {
+    if unstorable(provider) || unstorable(id) {
+      return done(Ok(None));
+    }
     Box::pin(users::get_by_account(&self.client, provider, id))
   }
   fn update_user<'a>(&'a mut self, patch: &'a UserPatch) -> Pending<'a, User> {
+    if let Err(err) = patch.storable(methods::UPDATE_USER) {
+      return done(Err(err));
+    }
+    if unstorable(&patch.id) {
+      let missing = AuthError::not_found(methods::UPDATE_USER, format!("no user has id {:?}", patch.id));
+      return done(Err(missing));
+    }
     Box::pin(users::update(&mut self.client, patch))
   }
   fn delete_user<'a>(&'a mut self, id: &'a str) -> Pending<'a, Option<User>> {
+    if unstorable(id) {
+      return done(Ok(None));
+    }
     Box::pin(users::delete(&self.client, id))
   }
   fn link_account<'a>(&'a mut self, account: &'a Account) -> Pending<'a, Account> {
+    if let Err(err) = account.storable(methods::LINK_ACCOUNT) {
+      return done(Err(err));
+    }
     Box::pin(accounts::link(&self.client, account, &self.store.keys))
   }
   fn unlink_account<'a>(&'a mut self, provider: &'a str, id: &'a str) -> Pending<'a, Option<Account>> {
+    if unstorable(provider) || unstorable(id) {
+      return done(Ok(None));
+    }
     Box::pin(accounts::unlink(&mut self.client, provider, id, &self.store.keys))
   }
   fn get_account<'a>(&'a mut self, id: &'a str, provider: &'a str) -> Pending<'a, Option<Account>> {
+    if unstorable(provider) || unstorable(id) {
+      return done(Ok(None));
+    }
     Box::pin(accounts::get_one(&self.client, id, provider, &self.store.keys))
   }
   fn create_session<'a>(&'a mut self, session: &'a Session) -> Pending<'a, Session> {
+    if let Err(err) = text::session(session, self.store.hash_session_tokens, methods::CREATE_SESSION) {
+      return done(Err(err));
+    }
     Box::pin(sessions::create(
       &self.client,
       session,
@@ -159,6 +196,9 @@ impl Backend for Postgres<'_> {
     ))
   }
   fn get_session_and_user<'a>(&'a mut self, token: &'a str) -> Pending<'a, Option<(Session, User)>> {
+    if !self.store.hash_session_tokens && unstorable(token) {
+      return done(Ok(None));
+    }
     Box::pin(sessions::get_session_and_user(
       &self.client,
       token,
@@ -166,6 +206,12 @@ impl Backend for Postgres<'_> {
     ))
   }
   fn update_session<'a>(&'a mut self, patch: &'a SessionPatch) -> Pending<'a, Option<Session>> {
+    if let Err(err) = patch.storable(methods::UPDATE_SESSION) {
+      return done(Err(err));
+    }
+    if !self.store.hash_session_tokens && unstorable(&patch.session_token) {
+      return done(Ok(None));
+    }
     Box::pin(sessions::update(
       &self.client,
       patch,
@@ -173,6 +219,9 @@ impl Backend for Postgres<'_> {
     ))
   }
   fn delete_session<'a>(&'a mut self, token: &'a str) -> Pending<'a, Option<Session>> {
+    if !self.store.hash_session_tokens && unstorable(token) {
+      return done(Ok(None));
+    }
     Box::pin(sessions::delete(
       &self.client,
       token,
@@ -183,6 +232,9 @@ impl Backend for Postgres<'_> {
     &'a mut self,
     token: &'a VerificationToken,
   ) -> Pending<'a, VerificationToken> {
+    if let Err(err) = token.storable(methods::CREATE_VERIFICATION_TOKEN) {
+      return done(Err(err));
+    }
     Box::pin(verification_tokens::create(&self.client, token))
   }
   fn use_verification_token<'a>(
@@ -190,15 +242,27 @@ impl Backend for Postgres<'_> {
     identifier: &'a str,
     token: &'a str,
   ) -> Pending<'a, Option<VerificationToken>> {
+    if unstorable(identifier) || unstorable(token) {
+      return done(Ok(None));
+    }
     Box::pin(verification_tokens::use_token(&self.client, identifier, token))
   }
   fn create_authenticator<'a>(&'a mut self, authenticator: &'a Authenticator) -> Pending<'a, Authenticator> {
+    if let Err(err) = authenticator.storable(methods::CREATE_AUTHENTICATOR) {
+      return done(Err(err));
+    }
     Box::pin(authenticators::create(&self.client, authenticator))
   }
   fn get_authenticator<'a>(&'a mut self, credential_id: &'a str) -> Pending<'a, Option<Authenticator>> {
+    if unstorable(credential_id) {
+      return done(Ok(None));
+    }
     Box::pin(authenticators::get_one(&self.client, credential_id))
   }
   fn list_authenticators_by_user_id<'a>(&'a mut self, user_id: &'a str) -> Pending<'a, Vec<Authenticator>> {
+    if unstorable(user_id) {
+      return done(Ok(Vec::new()));
+    }
     Box::pin(authenticators::list_by_user(&self.client, user_id))
   }
   fn update_authenticator_counter<'a>(
@@ -206,6 +270,13 @@ impl Backend for Postgres<'_> {
     credential_id: &'a str,
     counter: i64,
   ) -> Pending<'a, Authenticator> {
+    if unstorable(credential_id) {
+      let missing = AuthError::not_found(
+        methods::UPDATE_AUTHENTICATOR_COUNTER,
+        format!("no authenticator has credentialID {credential_id:?}"),
+      );
+      return done(Err(missing));
+    }
     Box::pin(authenticators::update_counter(
       &self.client,
       credential_id,
@@ -229,7 +300,7 @@ async fn delete_expired(client: &Client, now_ms: i64) -> AuthResult<Expired> {
     r#"WITH s AS (DELETE FROM "session" WHERE "expires" < $1 RETURNING 1),
             v AS (DELETE FROM "verificationToken" WHERE "expires" < $1 RETURNING 1)
        SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM v)"#,
-    &[&types::Millis(now_ms)],
+    &[&types::Time(now_ms, "now")],
     None,
   )
   .await?

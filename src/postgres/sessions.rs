@@ -4,7 +4,7 @@
 use deadpool_postgres::Client;
 
 use super::query::{self, get};
-use super::types::Millis;
+use super::types::{Millis, Time};
 use super::users;
 use crate::error::AuthResult;
 use crate::methods;
@@ -34,7 +34,7 @@ pub async fn create(client: &Client, session: &Session, hashed: bool) -> AuthRes
     &[
       &key(&session.session_token, hashed),
       &session.user_id,
-      &Millis(session.expires),
+      &Time(session.expires, "session.expires"),
     ],
     Some(&conflict),
   )
@@ -79,7 +79,11 @@ pub async fn update(client: &Client, patch: &SessionPatch, hashed: bool) -> Auth
          "userId" = coalesce($2, "userId"),
          "expires" = coalesce($3, "expires")
        WHERE "sessionToken" = $1 RETURNING "userId", "expires""#,
-    &[&token, &patch.user_id, &patch.expires.map(Millis)],
+    &[
+      &token,
+      &patch.user_id,
+      &patch.expires.map(|ms| Time(ms, "session.expires")),
+    ],
     Some(&conflict),
   )
   .await?;

@@ -4,7 +4,7 @@ use deadpool_postgres::Client;
 use tokio_postgres::Row;
 
 use super::query::{self, get};
-use super::types::Millis;
+use super::types::{Millis, Time};
 use crate::error::{AuthError, AuthResult};
 use crate::methods;
 use crate::model::{User, UserPatch};
@@ -43,7 +43,7 @@ pub async fn create(client: &Client, user: &User) -> AuthResult<User> {
       &user.id,
       &user.name,
       &user.email,
-      &user.email_verified.map(Millis),
+      &user.email_verified.map(|ms| Time(ms, "user.emailVerified")),
       &user.image,
       &extra_to_sql(&user.extra),
     ],
@@ -125,7 +125,10 @@ pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> 
         &patch.email.is_some(),
         &email,
         &patch.email_verified.is_some(),
-        &patch.email_verified.flatten().map(Millis),
+        &patch
+          .email_verified
+          .flatten()
+          .map(|ms| Time(ms, "user.emailVerified")),
         &patch.image.is_some(),
         &patch.image.clone().flatten(),
       ],
@@ -158,7 +161,7 @@ pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> 
       &user.id,
       &user.name,
       &user.email,
-      &user.email_verified.map(Millis),
+      &user.email_verified.map(|ms| Time(ms, "user.emailVerified")),
       &user.image,
       &extra_to_sql(&user.extra),
     ],

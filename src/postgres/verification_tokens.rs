@@ -3,7 +3,7 @@
 use deadpool_postgres::Client;
 
 use super::query::{self, get};
-use super::types::Millis;
+use super::types::{Millis, Time};
 use crate::error::AuthResult;
 use crate::methods;
 use crate::model::VerificationToken;
@@ -19,7 +19,11 @@ pub async fn create(client: &Client, token: &VerificationToken) -> AuthResult<Ve
       verification_token_columns!(),
       ") VALUES ($1, $2, $3)"
     ),
-    &[&token.identifier, &token.token, &Millis(token.expires)],
+    &[
+      &token.identifier,
+      &token.token,
+      &Time(token.expires, "verificationToken.expires"),
+    ],
     Some(&conflict),
   )
   .await?;
