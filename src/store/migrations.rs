@@ -23,19 +23,19 @@ pub const MIGRATIONS: &[Migration] = &[
     version: 1,
     name: "auth_tables",
     code: None,
-    sql: include_str!("../../migrations/0001_auth_tables.sql"),
+    sql: include_str!("../../migrations/sqlite/0001_auth_tables.sql"),
   },
   Migration {
     version: 2,
     name: "extra_fields_and_indexes",
     code: None,
-    sql: include_str!("../../migrations/0002_extra_fields_and_indexes.sql"),
+    sql: include_str!("../../migrations/sqlite/0002_extra_fields_and_indexes.sql"),
   },
   Migration {
     version: 3,
     name: "lean_tables",
     code: Some(without_rowid),
-    sql: include_str!("../../migrations/0003_lean_tables.sql"),
+    sql: include_str!("../../migrations/sqlite/0003_lean_tables.sql"),
   },
 ];
 
