@@ -343,7 +343,7 @@ pub async fn copy_from_sqlite(
       )
       .await
       .map_err(&db)?;
-    let rows: i64 = row.get(0);
+    let rows: i64 = super::query::get(&row, METHOD, 0)?;
     if rows > 0 {
       return Err(AuthError::invalid(
         METHOD,

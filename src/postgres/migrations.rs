@@ -7,6 +7,7 @@
 use tokio_postgres::Client;
 
 use super::error::pg;
+use super::query::get;
 use crate::error::{AuthError, AuthResult, Code};
 
 const METHOD: &str = "open";
@@ -63,14 +64,14 @@ pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResu
     .await
     .map_err(&db)?;
   tx.batch_execute(BOOKKEEPING).await.map_err(&db)?;
-  let current: i32 = tx
+  let row = tx
     .query_one(
-      r#"SELECT coalesce(max("version"), 0) FROM "authlite_migrations""#,
+      r#"SELECT coalesce(max("version"), 0)::int4 FROM "authlite_migrations""#,
       &[],
     )
     .await
-    .map_err(&db)?
-    .get(0);
+    .map_err(&db)?;
+  let current: i32 = get(&row, METHOD, 0)?;
   let latest = MIGRATIONS.last().map_or(0, |m| m.version);
   if current > latest {
     return Err(AuthError::new(
@@ -114,12 +115,13 @@ async fn reconcile_session_tokens(tx: &tokio_postgres::Transaction<'_>, hash: bo
   let db = pg(METHOD);
   let stored: Option<String> = tx
     .query_opt(
-      r#"SELECT "value" FROM "authlite_meta" WHERE "key" = $1"#,
+      r#"SELECT "value"::text FROM "authlite_meta" WHERE "key" = $1"#,
       &[&TOKENS_KEY],
     )
     .await
     .map_err(&db)?
-    .map(|row| row.get(0));
+    .map(|row| get(&row, METHOD, 0))
+    .transpose()?;
   let wanted = if hash { "sha256" } else { "raw" };
   if stored.as_deref() == Some(wanted) {
     return Ok(());
@@ -132,11 +134,11 @@ async fn reconcile_session_tokens(tx: &tokio_postgres::Transaction<'_>, hash: bo
     .await
     .map_err(&db)?;
   } else if stored.as_deref() == Some("sha256") {
-    let sessions: i64 = tx
+    let row = tx
       .query_one(r#"SELECT count(*) FROM "session""#, &[])
       .await
-      .map_err(&db)?
-      .get(0);
+      .map_err(&db)?;
+    let sessions: i64 = get(&row, METHOD, 0)?;
     if sessions > 0 {
       return Err(AuthError::invalid(
         METHOD,
