@@ -7,7 +7,8 @@
 //
 // 1. middleware.ts as it is (the Edge runtime), with Turbopack and with webpack: JWT sessions
 //    work everywhere; database sessions log AUTHLITE_EDGE_RUNTIME's message and its fix.
-// 2. proxy.ts instead (the Node.js runtime) with database sessions: everything works.
+// 2. proxy.ts instead (the Node.js runtime) with database sessions: everything works, on SQLite
+//    and on PostgreSQL (DATABASE_URL, a throwaway cluster).
 // 3. The standalone server with an absolute AUTH_DB_PATH keeps its users across a rebuild;
 //    without it, authlite warns that the database is inside .next/standalone.
 // 4. `next dev`: editing auth.ts hot-reloads it, the session holds, and the server still has one
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 
 import { chromium } from 'playwright-core'
 
+import { postgresAvailable, startCluster } from '../scripts/postgres-cluster.mjs'
 import { CHROMIUM, CHROMIUM_ARGS, browserSkip, freePort } from './browser.mjs'
 
 const require = createRequire(import.meta.url)
@@ -109,6 +111,7 @@ describe('adopting authlite into an app shaped like the Auth.js example', { skip
   const app = join(work, 'app')
   const standalone = join(app, '.next', 'standalone')
   let browser
+  let cluster
   // What one open database holds, measured in a plain Node.js process (see before()).
   let oneDatabase
 
@@ -149,9 +152,11 @@ describe('adopting authlite into an app shaped like the Auth.js example', { skip
     assert.ok(oneDatabase.handles >= 1, `one open database holds its file: ${out}`)
     assert.equal(oneDatabase.writers, 1, `one open database has one writer thread: ${out}`)
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    if (postgresAvailable() || process.env.AUTHLITE_REQUIRE_POSTGRES === '1') cluster = await startCluster()
   })
   after(async () => {
     await browser?.close()
+    await cluster?.stop()
     rmSync(work, { recursive: true, force: true })
   })
 
@@ -431,6 +436,20 @@ export const config = {
     await signIn(page, srv, email)
     assert.equal(await checkSignedIn(page, srv.url, email), userId, 'signing in again finds the same user')
     assert.doesNotMatch(srv.log(), /AUTHLITE_|authlite:|\[auth\]\[error\]/, `server log:\n${srv.log()}`)
+ 
+    // The same build on PostgreSQL: the app's auth.ts takes DATABASE_URL when it is set.
+    if (cluster) {
+      await srv.stop()
+      const pg = await serve(t, 'standalone', { env: { DATABASE_URL: await cluster.createDatabase(), AUTH_SESSION_STRATEGY: 'database' } })
+      const other = await newPage(t)
+      await checkSignedOut(other, pg.url)
+      await signIn(other, pg, 'postgres@example.com')
+      await checkSignedIn(other, pg.url, 'postgres@example.com')
+      await visit(other, pg.url, '/')
+      await signOut(other, pg.url)
+      await checkSignedOut(other, pg.url)
+      assert.doesNotMatch(pg.log(), /AUTHLITE_|authlite:|\[auth\]\[error\]/, `server log:\n${pg.log()}`)
+    }
   })
 
   test('next dev (Turbopack), proxy.ts: editing auth.ts keeps the session and one open database', async (t) => {
