@@ -449,6 +449,7 @@ export const config = {
       await signOut(other, pg.url)
       await checkSignedOut(other, pg.url)
       assert.doesNotMatch(pg.log(), /AUTHLITE_|authlite:|\[auth\]\[error\]/, `server log:\n${pg.log()}`)
+      t.diagnostic('the same build signed in and out on PostgreSQL')
     }
   })
 
