@@ -31,6 +31,16 @@ pub struct PostgresDatabase {
   cleanup: Option<tokio::task::AbortHandle>,
 }
 
+/// A handle collected without `close()` stops its cleanup timer too (the timer's task would
+/// otherwise keep the pool alive for the life of the process).
+impl Drop for PostgresDatabase {
+  fn drop(&mut self) {
+    if let Some(cleanup) = self.cleanup.take() {
+      cleanup.abort();
+    }
+  }
+}
+
 #[napi]
 impl PostgresDatabase {
   /// Opens a pool on the database; nothing is connected until the first call (or `ready()`),
