@@ -100,7 +100,7 @@ export declare class AuthDatabase {
    * `openAuthDatabase` opens with everything in it, created owner-only. Never overwrites a file:
    * an existing `destination` rejects with `AUTHLITE_INVALID_INPUT`.
    */
-  backup(destination: string): Promise<BackupResult>
+  backup(destination: string, onProgress?: (progress: BackupProgress) => void): Promise<BackupResult>
   /**
    * Rewrites every stored account token under the first `encryptionKey`: tokens encrypted
    * under an older key (still listed) and tokens stored before a key was set. Runs on the
@@ -108,6 +108,35 @@ export declare class AuthDatabase {
    * `AUTHLITE_DECRYPT` and nothing changes.
    */
   reencrypt(): Promise<Reencrypted>
+  /**
+   * Counts of everything (users, accounts by provider, live and expired sessions, verification
+   * tokens, passkeys), the file's and the WAL's size, and the schema version. Reads every row
+   * of the session table: meant for an operator, not for every request.
+   */
+  stats(): DatabaseStats
+  /**
+   * Users whose email or name contains `search` (any case) or whose id is `search`, by email;
+   * all users without `search`. At most `limit` (default 50).
+   */
+  findUsers(options?: { search?: string; limit?: number }): Array<UserSummary>
+  /**
+   * The user with this id, or else this email, with their accounts (providers, never tokens),
+   * passkeys and session counts; `null` when there is none.
+   */
+  userDetails(idOrEmail: string): UserDetails | null
+  /** Signs a user out everywhere: deletes all their sessions. Resolves to how many. */
+  revokeSessions(userId: string): Promise<number>
+  /**
+   * Deletes a user with their sessions, accounts and passkeys in one transaction, on any
+   * schema (`deleteUser` needs authlite's): the operator's delete. Resolves to what went with
+   * the user, or `null` when there was no such user.
+   */
+  removeUser(userId: string): Promise<RemovedUser | null>
+  /**
+   * `PRAGMA integrity_check` (is every page and index consistent?) and the schema version.
+   * Reads the whole file.
+   */
+  checkIntegrity(): IntegrityReport
   /**
    * Finishes the queued writes and closes the database. Later calls reject with
    * `AUTHLITE_CLOSED`. Closing twice is harmless.
@@ -204,6 +233,14 @@ export declare class PostgresDatabase {
   get closed(): boolean
 }
 
+/** A linked account, without its tokens. */
+export interface AccountSummary {
+  provider: string
+  providerAccountId: string
+  /** `oauth`, `oidc`, `email` or `webauthn`. */
+  type: string
+}
+
 /** Options for `SqliteAdapter(options)` and `openAuthDatabase(options)`. */
 export interface AuthDatabaseOptions {
   /**
@@ -243,6 +280,26 @@ export interface AuthDatabaseOptions {
    * session only when its user comes back. At least 10. Default: off.
    */
   cleanupIntervalMs?: number
+  /**
+   * `true`: the file must already exist; nothing is created (a wrong path is an error that
+   * says so). For tools that open an app's database, such as `npx authlite`. Default: `false`.
+   */
+  fileMustExist?: boolean
+  /**
+   * `false`: leave the schema as it is: no tables created, no migration, no session tokens
+   * hashed. Only the maintenance methods (`stats`, `findUsers`, `userDetails`,
+   * `revokeSessions`, `removeUser`, `deleteExpired`, `checkIntegrity`, `backup`) are meant to
+   * be used then; they work on a database another tool made too. Default: `true`.
+   */
+  migrate?: boolean
+}
+
+/** How far `backup()` is: `pages` of `total` copied. */
+export interface BackupProgress {
+  /** Pages copied so far. */
+  pages: number
+  /** Pages in the database. */
+  total: number
 }
 
 /** What `backup()` copied. */
@@ -279,12 +336,46 @@ export interface CopyResult {
   skipped: number
 }
 
+/** What `stats()` counts. */
+export interface DatabaseStats {
+  /** Users. */
+  users: number
+  /** Linked accounts, all providers. */
+  accounts: number
+  /** Linked accounts per provider, most first. */
+  accountsByProvider: Array<ProviderCount>
+  /** Sessions that have not expired. */
+  liveSessions: number
+  /** Sessions past their `expires`, not yet deleted (`deleteExpired()` removes them). */
+  expiredSessions: number
+  /** Verification (magic-link) tokens. */
+  verificationTokens: number
+  /** Passkeys (WebAuthn credentials). */
+  passkeys: number
+  /** Size of the database file, in bytes. */
+  fileBytes: number
+  /** Size of its write-ahead log (`-wal`), in bytes; 0 when there is none. */
+  walBytes: number
+  /** The authlite schema version; 0 for a database authlite has not migrated (another tool's). */
+  schemaVersion: number
+}
+
 /** What `deleteExpired()` removed. */
 export interface DeletedExpired {
   /** Sessions whose `expires` had passed. */
   sessions: number
   /** Verification (magic-link) tokens whose `expires` had passed. */
   verificationTokens: number
+}
+
+/** What `checkIntegrity()` found. */
+export interface IntegrityReport {
+  /** `PRAGMA integrity_check` said `ok`. */
+  ok: boolean
+  /** What it reported otherwise (at most 100 lines). */
+  problems: Array<string>
+  /** The authlite schema version; 0 for a database authlite has not migrated. */
+  schemaVersion: number
 }
 
 /**
@@ -301,6 +392,8 @@ export interface NormalizedOptions {
   encryptionKeyIds: Array<string>
   /** `cleanupIntervalMs`, 0 when off. */
   cleanupIntervalMs: number
+  fileMustExist: boolean
+  migrate: boolean
 }
 
 /**
@@ -309,6 +402,18 @@ export interface NormalizedOptions {
  * resolved. `SqliteAdapter` uses it to find a database it already opened for the same file.
  */
 export declare function normalizeOptions(options?: string | AuthDatabaseOptions): NormalizedOptions
+
+/** A passkey, without its public key. */
+export interface PasskeySummary {
+  credentialID: string
+  /** `singleDevice` or `multiDevice`. */
+  deviceType: string
+  /** Whether the authenticator says it is backed up (synced). */
+  backedUp: boolean
+  /** Its signature counter. */
+  counter: number
+  transports?: string
+}
 
 /** Options for `PostgresAdapter(options)` and `openAuthDatabase({ url, ... })`. */
 export interface PostgresDatabaseOptions {
@@ -343,8 +448,56 @@ export interface PostgresDatabaseOptions {
   connectTimeoutMs?: number
 }
 
+/** Accounts of one provider. */
+export interface ProviderCount {
+  /** The provider id (`github`, `google`, `email`, `passkey`, ...). */
+  provider: string
+  /** Its linked accounts. */
+  accounts: number
+}
+
 /** What `reencrypt()` rewrote. */
 export interface Reencrypted {
   /** Accounts whose tokens were encrypted again under the first `encryptionKey`. */
   accounts: number
+}
+
+/** What `removeUser()` deleted besides the user. */
+export interface RemovedUser {
+  sessions: number
+  accounts: number
+  passkeys: number
+}
+
+/** A user with what they have, as `userDetails()` returns them. */
+export interface UserDetails {
+  id: string
+  name?: string
+  email?: string
+  /** When the email was verified, in milliseconds since 1970; `null` if never. */
+  emailVerifiedMs?: number
+  image?: string
+  /** Linked accounts (providers, never tokens). */
+  accounts: Array<AccountSummary>
+  /** Passkeys, oldest first. */
+  passkeys: Array<PasskeySummary>
+  /** Sessions that have not expired. */
+  liveSessions: number
+  /** Sessions past their `expires`. */
+  expiredSessions: number
+}
+
+/** A user as `findUsers()` lists them. */
+export interface UserSummary {
+  id: string
+  name?: string
+  email?: string
+  /** When the email was verified, in milliseconds since 1970; `null` if never. */
+  emailVerifiedMs?: number
+  /** Linked accounts. */
+  accounts: number
+  /** Passkeys. */
+  passkeys: number
+  /** Sessions that have not expired. */
+  liveSessions: number
 }

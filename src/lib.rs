@@ -30,7 +30,8 @@ pub mod writer;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
-use napi::bindgen_prelude::{FromNapiValue, Object, Unknown};
+use napi::bindgen_prelude::{FromNapiValue, Function, Object, Unknown};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::Env;
 use rusqlite::Connection;
 
@@ -42,7 +43,7 @@ use crate::held::{Held, HoldSignal};
 use crate::model::{Account, Authenticator, User};
 use crate::options::Settings;
 use crate::store::connection::{self, Location};
-use crate::store::{migrations, sessions, Sqlite};
+use crate::store::{admin, migrations, sessions, Sqlite};
 use crate::writer::{SharedConnection, Writer};
 
 /// WAL pages past which a commit on the JS thread asks for a checkpoint (SQLite's default).
@@ -112,6 +113,15 @@ pub struct BackupResult {
   pub bytes: f64,
 }
 
+/// How far `backup()` is: `pages` of `total` copied.
+#[napi(object)]
+pub struct BackupProgress {
+  /// Pages copied so far.
+  pub pages: u32,
+  /// Pages in the database.
+  pub total: u32,
+}
+
 /// What `deleteExpired()` removed.
 #[napi(object)]
 pub struct DeletedExpired {
@@ -160,8 +170,16 @@ impl AuthDatabase {
   }
 
   fn open(env: &Env, settings: Settings) -> AuthResult<Self> {
-    let mut write_conn = connection::open(&settings.location, settings.busy_timeout, settings.synchronous)?;
-    migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
+    let create = !settings.file_must_exist;
+    let mut write_conn = connection::open(
+      &settings.location,
+      settings.busy_timeout,
+      settings.synchronous,
+      create,
+    )?;
+    if settings.migrate {
+      migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
+    }
     let write_conn = Arc::new(Mutex::new(write_conn));
     let hold = Arc::new(HoldSignal::default());
     let writer = Writer::start(Arc::clone(&write_conn), Arc::clone(&hold))?;
@@ -169,7 +187,12 @@ impl AuthDatabase {
     let js_conn = match &settings.location {
       Location::Memory => write_conn,
       Location::File(_) => {
-        let mut conn = connection::open(&settings.location, settings.busy_timeout, settings.synchronous)?;
+        let mut conn = connection::open(
+          &settings.location,
+          settings.busy_timeout,
+          settings.synchronous,
+          create,
+        )?;
         // Commits on the JS thread never checkpoint (an fsync): past the usual WAL size they
         // ask the writer thread to, which replaces SQLite's automatic checkpoint here.
         let checkpoints = writer.checkpoints();
@@ -676,11 +699,19 @@ impl AuthDatabase {
   /// an existing `destination` rejects with `AUTHLITE_INVALID_INPUT`.
   #[napi(
     catch_unwind,
-    ts_args_type = "destination: string",
+    ts_args_type = "destination: string, onProgress?: (progress: BackupProgress) => void",
     ts_return_type = "Promise<BackupResult>"
   )]
-  pub fn backup<'env>(&self, env: &'env Env, destination: Unknown<'_>) -> napi::Result<Object<'env>> {
+  pub fn backup<'env>(
+    &self,
+    env: &'env Env,
+    destination: Unknown<'_>,
+    on_progress: Option<Function<'_, BackupProgress, ()>>,
+  ) -> napi::Result<Object<'env>> {
     const METHOD: &str = methods::BACKUP;
+    let progress = on_progress
+      .map(|f| f.build_threadsafe_function::<BackupProgress>().build())
+      .transpose()?;
     let run = || -> AuthResult<Object<'env>> {
       if self.reader.is_none() {
         return Err(AuthError::closed(METHOD));
@@ -700,7 +731,15 @@ impl AuthDatabase {
       std::thread::Builder::new()
         .name("authlite-backup".into())
         .spawn(move || {
-          let outcome = std::panic::catch_unwind(|| store::backup::run(&source, &destination, |_, _| {}))
+          let report = |pages: u32, total: u32| {
+            if let Some(progress) = &progress {
+              progress.call(
+                BackupProgress { pages, total },
+                ThreadsafeFunctionCallMode::NonBlocking,
+              );
+            }
+          };
+          let outcome = std::panic::catch_unwind(|| store::backup::run(&source, &destination, report))
             .unwrap_or_else(|_| {
               Err(AuthError::new(
                 crate::error::Code::Internal,
@@ -769,6 +808,75 @@ impl AuthDatabase {
       })
     };
     run().map_err(|err| err.into_napi(env))
+  }
+
+  /// Counts of everything (users, accounts by provider, live and expired sessions, verification
+  /// tokens, passkeys), the file's and the WAL's size, and the schema version. Reads every row
+  /// of the session table: meant for an operator, not for every request.
+  #[napi(catch_unwind)]
+  pub fn stats(&self, env: Env) -> napi::Result<admin::DatabaseStats> {
+    let now = migrations::now_ms();
+    self.read(&env, methods::STATS, |s| {
+      admin::stats(s.conn, self.file.as_deref(), now)
+    })
+  }
+
+  /// Users whose email or name contains `search` (any case) or whose id is `search`, by email;
+  /// all users without `search`. At most `limit` (default 50).
+  #[napi(catch_unwind, ts_args_type = "options?: { search?: string; limit?: number }")]
+  pub fn find_users(&self, env: Env, options: Option<Unknown<'_>>) -> napi::Result<Vec<admin::UserSummary>> {
+    const METHOD: &str = methods::FIND_USERS;
+    let now = migrations::now_ms();
+    self.read(&env, METHOD, |s| {
+      let (search, limit) = convert::find_users_args(options)?;
+      admin::find_users(s.conn, search.as_deref(), limit, now)
+    })
+  }
+
+  /// The user with this id, or else this email, with their accounts (providers, never tokens),
+  /// passkeys and session counts; `null` when there is none.
+  #[napi(catch_unwind, ts_args_type = "idOrEmail: string")]
+  pub fn user_details(&self, env: Env, id_or_email: Unknown<'_>) -> napi::Result<Option<admin::UserDetails>> {
+    const METHOD: &str = methods::USER_DETAILS;
+    let now = migrations::now_ms();
+    self.read(&env, METHOD, |s| {
+      admin::user_details(s.conn, &Arg::new(METHOD, "idOrEmail", id_or_email).key()?, now)
+    })
+  }
+
+  /// Signs a user out everywhere: deletes all their sessions. Resolves to how many.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<number>"
+  )]
+  pub fn revoke_sessions<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::REVOKE_SESSIONS;
+    let id = || Arg::new(METHOD, "userId", user_id).key();
+    self.write(env, METHOD, id, |conn, id: &String| {
+      admin::revoke_sessions(conn, id)
+    })
+  }
+
+  /// Deletes a user with their sessions, accounts and passkeys in one transaction, on any
+  /// schema (`deleteUser` needs authlite's): the operator's delete. Resolves to what went with
+  /// the user, or `null` when there was no such user.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<RemovedUser | null>"
+  )]
+  pub fn remove_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::REMOVE_USER;
+    let id = || Arg::new(METHOD, "userId", user_id).key();
+    self.write(env, METHOD, id, |conn, id: &String| admin::remove_user(conn, id))
+  }
+
+  /// `PRAGMA integrity_check` (is every page and index consistent?) and the schema version.
+  /// Reads the whole file.
+  #[napi(catch_unwind)]
+  pub fn check_integrity(&self, env: Env) -> napi::Result<admin::IntegrityReport> {
+    self.read(&env, methods::CHECK_INTEGRITY, |s| admin::check_integrity(s.conn))
   }
 
   /// Finishes the queued writes and closes the database. Later calls reject with

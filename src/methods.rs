@@ -47,3 +47,15 @@ pub const REENCRYPT: &str = "reencrypt";
 pub const BACKUP: &str = "backup";
 /// `PostgresDatabase.copyFromSqlite` (the `authlite copy` command).
 pub const COPY_FROM_SQLITE: &str = "copyFromSqlite";
+/// `stats`.
+pub const STATS: &str = "stats";
+/// `findUsers`.
+pub const FIND_USERS: &str = "findUsers";
+/// `userDetails`.
+pub const USER_DETAILS: &str = "userDetails";
+/// `revokeSessions`.
+pub const REVOKE_SESSIONS: &str = "revokeSessions";
+/// `removeUser`.
+pub const REMOVE_USER: &str = "removeUser";
+/// `checkIntegrity`.
+pub const CHECK_INTEGRITY: &str = "checkIntegrity";

@@ -48,6 +48,14 @@ pub struct AuthDatabaseOptions {
   /// writer thread (never two runs at once), until `close()`. Auth.js deletes an expired
   /// session only when its user comes back. At least 10. Default: off.
   pub cleanup_interval_ms: Option<u32>,
+  /// `true`: the file must already exist; nothing is created (a wrong path is an error that
+  /// says so). For tools that open an app's database, such as `npx authlite`. Default: `false`.
+  pub file_must_exist: Option<bool>,
+  /// `false`: leave the schema as it is: no tables created, no migration, no session tokens
+  /// hashed. Only the maintenance methods (`stats`, `findUsers`, `userDetails`,
+  /// `revokeSessions`, `removeUser`, `deleteExpired`, `checkIntegrity`, `backup`) are meant to
+  /// be used then; they work on a database another tool made too. Default: `true`.
+  pub migrate: Option<bool>,
 }
 
 /// Secrets, never printed.
@@ -73,6 +81,8 @@ pub struct NormalizedOptions {
   pub encryption_key_ids: Vec<String>,
   /// `cleanupIntervalMs`, 0 when off.
   pub cleanup_interval_ms: u32,
+  pub file_must_exist: bool,
+  pub migrate: bool,
 }
 
 /// The options with their defaults applied.
@@ -84,6 +94,8 @@ pub struct Settings {
   pub synchronous: Synchronous,
   pub encryption_keys: Secrets,
   pub cleanup_interval: Option<Duration>,
+  pub file_must_exist: bool,
+  pub migrate: bool,
 }
 
 impl From<AuthDatabaseOptions> for Settings {
@@ -102,6 +114,8 @@ impl From<AuthDatabaseOptions> for Settings {
       cleanup_interval: options
         .cleanup_interval_ms
         .map(|ms| Duration::from_millis(u64::from(ms))),
+      file_must_exist: options.file_must_exist.unwrap_or(false),
+      migrate: options.migrate.unwrap_or(true),
       encryption_keys: Secrets(match options.encryption_key {
         None => Vec::new(),
         Some(napi::Either::A(key)) => vec![key],
@@ -129,6 +143,8 @@ impl From<&Settings> for NormalizedOptions {
       cleanup_interval_ms: settings
         .cleanup_interval
         .map_or(0, |d| u32::try_from(d.as_millis()).unwrap_or(u32::MAX)),
+      file_must_exist: settings.file_must_exist,
+      migrate: settings.migrate,
     }
   }
 }
@@ -140,6 +156,8 @@ const KNOWN: &[&str] = &[
   "synchronous",
   "encryptionKey",
   "cleanupIntervalMs",
+  "fileMustExist",
+  "migrate",
 ];
 
 /// Reads `undefined`, a path string, or an options object, rejecting unknown option names
@@ -198,6 +216,8 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<Settings> {
     cleanup_interval_ms: optional("cleanupIntervalMs")?
       .map(cleanup_interval_ms)
       .transpose()?,
+    file_must_exist: optional("fileMustExist")?.map(|a| a.boolean()).transpose()?,
+    migrate: optional("migrate")?.map(|a| a.boolean()).transpose()?,
   };
   Ok(options.into())
 }

@@ -147,3 +147,29 @@ pub fn counter_update(credential_id: Unknown<'_>, new_counter: Unknown<'_>) -> A
     Arg::new(METHOD, "newCounter", new_counter).counter()?,
   ))
 }
+
+/// `findUsers({ search, limit })`: the text to look for (none: everyone) and the most users to
+/// return (default 50, at most 10,000).
+pub fn find_users_args(value: Option<Unknown<'_>>) -> AuthResult<(Option<String>, u32)> {
+  const METHOD: &str = methods::FIND_USERS;
+  let Some(value) = value.filter(|v| !Arg::new(METHOD, "options", *v).is_nullish()) else {
+    return Ok((None, 50));
+  };
+  let fields = Arg::new(METHOD, "options", value).object()?;
+  let search = fields.field("search")?;
+  let search = (!search.is_nullish()).then(|| search.key()).transpose()?;
+  let limit = fields.field("limit")?;
+  let limit = if limit.is_nullish() {
+    50
+  } else {
+    let n = limit.counter()?;
+    if !(1..=10_000).contains(&n) {
+      return Err(crate::error::AuthError::invalid(
+        METHOD,
+        format!("options.limit must be from 1 to 10000, got {n}"),
+      ));
+    }
+    n as u32
+  };
+  Ok((search, limit))
+}

@@ -53,13 +53,29 @@ impl Location {
 /// cached statements stay prepared: without it this SQLite build re-prepares them on every use).
 /// A new database file is created readable and writable by its owner only (0600); SQLite gives
 /// its `-wal` and `-shm` files the same permissions.
-pub fn open(location: &Location, busy_timeout: Duration, synchronous: Synchronous) -> AuthResult<Connection> {
+/// With `create: false` the file must exist: a missing one is an `AUTHLITE_INVALID_INPUT` error
+/// that names it, and nothing is created.
+pub fn open(
+  location: &Location,
+  busy_timeout: Duration,
+  synchronous: Synchronous,
+  create: bool,
+) -> AuthResult<Connection> {
   let fail = |err: rusqlite::Error| AuthError::new(Code::Database, "open", open_message(location, &err));
-  let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-    | OpenFlags::SQLITE_OPEN_CREATE
-    | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    | OpenFlags::SQLITE_OPEN_URI;
-  if let Location::File(path) = location {
+  let mut flags =
+    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+  if create {
+    flags |= OpenFlags::SQLITE_OPEN_CREATE;
+  }
+  if let (Location::File(path), false) = (location, create) {
+    if !path.starts_with("file:") && !std::path::Path::new(path).is_file() {
+      return Err(AuthError::invalid(
+        "open",
+        format!("no database file at {path:?} (fileMustExist: nothing was created)"),
+      ));
+    }
+  }
+  if let (Location::File(path), true) = (location, create) {
     create_owner_only(path).map_err(|err| {
       AuthError::new(
         Code::Database,

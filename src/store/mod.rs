@@ -3,6 +3,7 @@
 //! `Sqlite` is this backend's implementation of `backend::Backend`.
 
 pub mod accounts;
+pub mod admin;
 pub mod authenticators;
 pub mod backup;
 pub mod connection;
