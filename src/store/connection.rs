@@ -169,7 +169,7 @@ mod tests {
   fn synchronous_is_applied() {
     for (mode, expected) in [(Synchronous::Normal, 1), (Synchronous::Full, 2)] {
       let path = temp_path(&format!("sync-{expected}"));
-      let conn = open(&Location::File(path), Duration::from_millis(100), mode).expect("open");
+      let conn = open(&Location::File(path), Duration::from_millis(100), mode, true).expect("open");
       let level: i64 = conn
         .query_row("PRAGMA synchronous", [], |r| r.get(0))
         .expect("pragma");
