@@ -187,6 +187,7 @@ mod tests {
       &Location::File(path.clone()),
       Duration::from_millis(100),
       Synchronous::Normal,
+      true,
     )
     .expect("open");
     conn
