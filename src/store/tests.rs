@@ -13,7 +13,13 @@ use crate::error::Code;
 use crate::model::*;
 
 fn memory() -> Connection {
-  let mut conn = open(&Location::Memory, Duration::from_secs(1), Synchronous::Normal).expect("open");
+  let mut conn = open(
+    &Location::Memory,
+    Duration::from_secs(1),
+    Synchronous::Normal,
+    true,
+  )
+  .expect("open");
   migrate(&mut conn, true).expect("migrate");
   conn
 }
