@@ -485,7 +485,7 @@ fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
     conn.execute_batch(DRIZZLE_SCHEMA).expect("drizzle schema");
     conn.execute_batch(DRIZZLE_ROWS).expect("drizzle rows");
   }
-  let mut conn = open(&location, Duration::from_secs(1), Synchronous::Normal).expect("open");
+  let mut conn = open(&location, Duration::from_secs(1), Synchronous::Normal, true).expect("open");
   migrate(&mut conn, true).expect("adopt");
   let drizzle_user = users::get(&conn, "d1").expect("read").expect("kept");
   assert_eq!(drizzle_user.name.as_deref(), Some("Drizzle User"));
@@ -508,7 +508,7 @@ fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
     "the raw token was hashed in place"
   );
   drop(conn);
-  let mut again = open(&location, Duration::from_secs(1), Synchronous::Normal).expect("reopen");
+  let mut again = open(&location, Duration::from_secs(1), Synchronous::Normal, true).expect("reopen");
   migrate(&mut again, true).expect("reopen is a no-op");
   assert!(
     sessions::get_session_and_user(&again, "raw-session-token", true)
@@ -523,7 +523,7 @@ fn a_drizzle_database_is_adopted_with_its_data_and_sessions() {
 #[test]
 fn hashed_tokens_cannot_be_reopened_raw_while_sessions_exist() {
   let (dir, location) = temp_db("raw");
-  let mut conn = open(&location, Duration::from_secs(1), Synchronous::Normal).expect("open");
+  let mut conn = open(&location, Duration::from_secs(1), Synchronous::Normal, true).expect("open");
   migrate(&mut conn, true).expect("migrate");
   users::create(&conn, &user("u1", "a@example.com")).expect("user");
   sessions::create(&conn, &session("t", "u1"), true).expect("session");
@@ -539,7 +539,7 @@ fn hashed_tokens_cannot_be_reopened_raw_while_sessions_exist() {
 #[test]
 fn file_databases_use_wal_foreign_keys_and_qpsg() {
   let (dir, location) = temp_db("pragmas");
-  let conn = open(&location, Duration::from_secs(1), Synchronous::Normal).expect("open");
+  let conn = open(&location, Duration::from_secs(1), Synchronous::Normal, true).expect("open");
   let mode: String = conn
     .query_row("PRAGMA journal_mode", [], |r| r.get(0))
     .expect("mode");
@@ -583,7 +583,7 @@ fn lean_tables_keep_every_column_index_trigger_and_row_of_another_tools_schema()
       )
       .expect("app's own schema");
   }
-  let mut conn = open(&location, Duration::from_secs(1), Synchronous::Normal).expect("open");
+  let mut conn = open(&location, Duration::from_secs(1), Synchronous::Normal, true).expect("open");
   migrate(&mut conn, true).expect("migrate");
   for table in ["user", "session", "verificationToken"] {
     let sql: String = conn
