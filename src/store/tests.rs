@@ -556,7 +556,7 @@ fn file_databases_use_wal_foreign_keys_and_qpsg() {
   assert!(qpsg, "QPSG keeps cached statements prepared");
   drop(conn);
   let missing = Location::File(dir.join("no/such/dir/auth.db").to_string_lossy().into_owned());
-  let err = open(&missing, Duration::from_secs(1), Synchronous::Normal).expect_err("missing directory");
+  let err = open(&missing, Duration::from_secs(1), Synchronous::Normal, true).expect_err("missing directory");
   assert!(err.message.contains("does not exist"), "{}", err.message);
   let _ = std::fs::remove_dir_all(dir);
 }
