@@ -214,6 +214,33 @@ export declare class PostgresDatabase {
    */
   backup(destination: string): Promise<BackupResult>
   /**
+   * Counts of everything (as `AuthDatabase.stats()`); `fileBytes` is the auth tables' size
+   * with their indexes, `walBytes` 0.
+   */
+  stats(): Promise<DatabaseStats>
+  /**
+   * Users whose email or name contains `search` (any case) or whose id is `search`, by email;
+   * at most `limit` (default 50).
+   */
+  findUsers(options?: { search?: string; limit?: number }): Promise<UserSummary[]>
+  /**
+   * The user with this id, or else this email, with their accounts (never tokens), passkeys and
+   * session counts; `null` when there is none.
+   */
+  userDetails(idOrEmail: string): Promise<UserDetails | null>
+  /** Signs a user out everywhere: deletes all their sessions. Resolves to how many. */
+  revokeSessions(userId: string): Promise<number>
+  /**
+   * Deletes a user with their sessions, accounts and passkeys in one statement. Resolves to
+   * what went with the user, or `null` when there was no such user.
+   */
+  removeUser(userId: string): Promise<RemovedUser | null>
+  /**
+   * Not available on PostgreSQL: rejects with `AUTHLITE_INVALID_INPUT` (the server checks its
+   * own pages; the `amcheck` extension checks more).
+   */
+  checkIntegrity(): Promise<IntegrityReport>
+  /**
    * Copies an authlite (or @auth/drizzle-adapter) SQLite database file into this database in
    * one transaction: users, accounts, sessions, verification tokens and passkeys. The file is
    * only read. Refuses a database that already holds auth rows unless `merge` is true; with it,

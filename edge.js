@@ -76,8 +76,12 @@ class AuthDatabase {
   /** Nothing to close on this runtime. */
   close() {}
 }
-for (const method of [...ADAPTER_METHODS, 'deleteExpired', 'reencrypt', 'backup']) {
-  const isRead = /^(get|list)/.test(method)
+/** The maintenance methods both handles have besides the adapter's (`npx authlite` uses them). */
+const MAINTENANCE_METHODS = ['deleteExpired', 'reencrypt', 'backup', 'stats', 'findUsers', 'userDetails', 'revokeSessions', 'removeUser', 'checkIntegrity']
+
+for (const method of [...ADAPTER_METHODS, ...MAINTENANCE_METHODS]) {
+  // The synchronous ones throw, as the native handle's do.
+  const isRead = /^(get|list|stats$|findUsers$|userDetails$|checkIntegrity$)/.test(method)
   const fail = isRead
     ? function () {
         throw edgeRuntimeError(method)
@@ -96,7 +100,7 @@ class PostgresDatabase {
   /** Nothing to close on this runtime. */
   close() {}
 }
-for (const method of [...ADAPTER_METHODS, 'deleteExpired', 'reencrypt', 'backup', 'ready', 'copyFromSqlite']) {
+for (const method of [...ADAPTER_METHODS, ...MAINTENANCE_METHODS, 'ready', 'copyFromSqlite']) {
   Object.defineProperty(PostgresDatabase.prototype, method, { value: rejectWith(method), writable: true, configurable: true })
 }
 

@@ -75,7 +75,7 @@ const COMMANDS = {
       console.log(
         table(
           ['email', 'name', 'verified', 'accounts', 'passkeys', 'sessions', 'id'],
-          users.map((u) => [u.email ?? '-', u.name ?? '-', u.emailVerifiedMs === null ? 'no' : day(u.emailVerifiedMs), u.accounts, u.passkeys, u.liveSessions, u.id]),
+          users.map((u) => [u.email ?? '-', u.name ?? '-', u.emailVerifiedMs == null ? 'no' : day(u.emailVerifiedMs), u.accounts, u.passkeys, u.liveSessions, u.id]),
         ),
       )
     },
@@ -91,7 +91,7 @@ const COMMANDS = {
           ['id', user.id],
           ['email', user.email ?? '-'],
           ['name', user.name ?? '-'],
-          ['email verified', user.emailVerifiedMs === null ? 'no' : new Date(user.emailVerifiedMs).toISOString()],
+          ['email verified', user.emailVerifiedMs == null ? 'no' : new Date(user.emailVerifiedMs).toISOString()],
           ['sessions', `${user.liveSessions} live, ${user.expiredSessions} expired`],
         ], { header: false }),
       )

@@ -12,7 +12,7 @@ use napi::Env;
 
 use super::copy::{self, CopyProgress};
 use super::options::{self as pg_options, PostgresSettings};
-use super::{runtime, CatchPanic, PostgresStore};
+use super::{admin, runtime, CatchPanic, PostgresStore};
 use crate::backend::Backend;
 use crate::convert::{self, Arg, SessionAndUser};
 use crate::crypto::Keys;
@@ -529,6 +529,103 @@ impl PostgresDatabase {
       Err::<BackupResult, _>(AuthError::invalid(
         methods::BACKUP,
         "backup() copies a SQLite file; back up a PostgreSQL database with pg_dump or the server's own backups",
+      ))
+    })
+  }
+
+  /// Counts of everything (as `AuthDatabase.stats()`); `fileBytes` is the auth tables' size
+  /// with their indexes, `walBytes` 0.
+  #[napi(catch_unwind, ts_return_type = "Promise<DatabaseStats>")]
+  pub fn stats<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::STATS;
+    self.call(
+      env,
+      METHOD,
+      || Ok(()),
+      |store, ()| async move { admin::stats(&store.client(METHOD).await?, now_ms()).await },
+    )
+  }
+
+  /// Users whose email or name contains `search` (any case) or whose id is `search`, by email;
+  /// at most `limit` (default 50).
+  #[napi(
+    catch_unwind,
+    ts_args_type = "options?: { search?: string; limit?: number }",
+    ts_return_type = "Promise<UserSummary[]>"
+  )]
+  pub fn find_users<'env>(&self, env: &'env Env, options: Option<Unknown<'_>>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::FIND_USERS;
+    self.call(
+      env,
+      METHOD,
+      || convert::find_users_args(options),
+      |store, (search, limit)| async move {
+        admin::find_users(&store.client(METHOD).await?, search.as_deref(), limit, now_ms()).await
+      },
+    )
+  }
+
+  /// The user with this id, or else this email, with their accounts (never tokens), passkeys and
+  /// session counts; `null` when there is none.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "idOrEmail: string",
+    ts_return_type = "Promise<UserDetails | null>"
+  )]
+  pub fn user_details<'env>(&self, env: &'env Env, id_or_email: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::USER_DETAILS;
+    let key = || Arg::new(METHOD, "idOrEmail", id_or_email).key();
+    self.call(env, METHOD, key, |store, key| async move {
+      if super::text::unstorable(&key) {
+        return Ok(None);
+      }
+      admin::user_details(&store.client(METHOD).await?, &key, now_ms()).await
+    })
+  }
+
+  /// Signs a user out everywhere: deletes all their sessions. Resolves to how many.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<number>"
+  )]
+  pub fn revoke_sessions<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::REVOKE_SESSIONS;
+    let id = || Arg::new(METHOD, "userId", user_id).key();
+    self.call(env, METHOD, id, |store, id| async move {
+      if super::text::unstorable(&id) {
+        return Ok(0);
+      }
+      admin::revoke_sessions(&store.client(METHOD).await?, &id).await
+    })
+  }
+
+  /// Deletes a user with their sessions, accounts and passkeys in one statement. Resolves to
+  /// what went with the user, or `null` when there was no such user.
+  #[napi(
+    catch_unwind,
+    ts_args_type = "userId: string",
+    ts_return_type = "Promise<RemovedUser | null>"
+  )]
+  pub fn remove_user<'env>(&self, env: &'env Env, user_id: Unknown<'_>) -> napi::Result<Object<'env>> {
+    const METHOD: &str = methods::REMOVE_USER;
+    let id = || Arg::new(METHOD, "userId", user_id).key();
+    self.call(env, METHOD, id, |store, id| async move {
+      if super::text::unstorable(&id) {
+        return Ok(None);
+      }
+      admin::remove_user(&store.client(METHOD).await?, &id).await
+    })
+  }
+
+  /// Not available on PostgreSQL: rejects with `AUTHLITE_INVALID_INPUT` (the server checks its
+  /// own pages; the `amcheck` extension checks more).
+  #[napi(catch_unwind, ts_return_type = "Promise<IntegrityReport>")]
+  pub fn check_integrity<'env>(&self, env: &'env Env) -> napi::Result<Object<'env>> {
+    self.call(env, methods::CHECK_INTEGRITY, || Ok(()), |_, ()| async move {
+      Err::<crate::store::admin::IntegrityReport, _>(AuthError::invalid(
+        methods::CHECK_INTEGRITY,
+        "checkIntegrity() checks a SQLite file; PostgreSQL checks its own pages (the amcheck extension checks more)",
       ))
     })
   }

@@ -5,6 +5,7 @@
 //! their promise on the JS thread. `handle` is the napi class, `PostgresDatabase`.
 
 pub mod accounts;
+pub mod admin;
 pub mod authenticators;
 pub mod copy;
 pub mod error;
