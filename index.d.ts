@@ -3,27 +3,45 @@
 // without authlite depending on either.
 
 import {
+  AccountSummary,
   AuthDatabase,
   AuthDatabaseOptions,
+  BackupProgress,
   BackupResult,
   CopyProgress,
   CopyResult,
+  DatabaseStats,
   DeletedExpired,
+  IntegrityReport,
+  PasskeySummary,
   PostgresDatabase,
   PostgresDatabaseOptions,
+  ProviderCount,
   Reencrypted,
+  RemovedUser,
+  UserDetails,
+  UserSummary,
 } from './binding'
 
 export {
+  AccountSummary,
   AuthDatabase,
   AuthDatabaseOptions,
+  BackupProgress,
   BackupResult,
   CopyProgress,
   CopyResult,
+  DatabaseStats,
   DeletedExpired,
+  IntegrityReport,
+  PasskeySummary,
   PostgresDatabase,
   PostgresDatabaseOptions,
+  ProviderCount,
   Reencrypted,
+  RemovedUser,
+  UserDetails,
+  UserSummary,
 }
 
 /** A user as authlite returns it: the columns, then any extra fields you stored. */
