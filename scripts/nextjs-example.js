@@ -83,9 +83,13 @@ function serve(args, { cwd, port, env = {}, onLog = () => {} }) {
   })
 }
 
-/** `next start`; resolves with the child process and its URL once it is ready. */
+/**
+ * `next start` on localhost; resolves with the child process and its URL once it is ready. It
+ * binds the name its URL (and Next's banner) shows: passkeys need a host name, as WebAuthn
+ * refuses an IP address such as 127.0.0.1 for a relying party.
+ */
 function start(dir, { port = 3000, env = {}, onLog = () => {} } = {}) {
-  return serve([nextBin(dir), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: dir, port, env, onLog })
+  return serve([nextBin(dir), 'start', '-p', String(port), '-H', 'localhost'], { cwd: dir, port, env, onLog })
 }
 
 /**

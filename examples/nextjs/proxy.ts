@@ -6,8 +6,8 @@ import { auth } from './auth'
 
 export default auth((request) => {
   if (!request.auth) {
-    const signIn = new URL('/api/auth/signin', request.nextUrl.origin)
-    signIn.searchParams.set('callbackUrl', request.nextUrl.href)
+    const signIn = new URL('/signin', request.nextUrl.origin)
+    signIn.searchParams.set('callbackUrl', request.nextUrl.pathname + request.nextUrl.search)
     return NextResponse.redirect(signIn)
   }
 })

@@ -1,39 +1,49 @@
 import Link from 'next/link'
 
-import { auth, signIn } from '@/auth'
+import { auth } from '@/auth'
 
 import { SignOutButton } from './sign-out-button'
 
 export default async function Home() {
   const session = await auth()
-  if (session?.user) {
-    return (
-      <main>
-        <h1>authlite + Next.js</h1>
-        <p>
-          Signed in as <strong data-testid="email">{session.user.email}</strong>.
-        </p>
-        <p>
-          <Link href="/dashboard">Dashboard</Link>
-        </p>
-        <SignOutButton />
-      </main>
-    )
-  }
   return (
-    <main>
+    <>
       <h1>authlite + Next.js</h1>
-      <p data-testid="signed-out">You are signed out.</p>
-      <form
-        action={async (formData) => {
-          'use server'
-          await signIn('email', { email: String(formData.get('email')), redirectTo: '/dashboard' })
-        }}
-      >
-        <input type="email" name="email" placeholder="you@example.com" required />{' '}
-        <button type="submit">Email me a sign-in link</button>
-      </form>
-      <p>The link is printed in the server log, not mailed.</p>
-    </main>
+      <p>
+        A Next.js app using Auth.js with email and passkey sign-in. Its users, sessions and passkeys
+        live in one local SQLite file through authlite: no database server, no migrations (or in
+        PostgreSQL, with <code>DATABASE_URL</code> set).
+      </p>
+      {session?.user ? (
+        <>
+          <p>
+            Signed in as <strong data-testid="email">{session.user.email}</strong>.
+          </p>
+          <div className="actions">
+            <Link className="button" href="/dashboard">
+              Dashboard
+            </Link>
+            <SignOutButton />
+          </div>
+        </>
+      ) : (
+        <>
+          <h2>Try it</h2>
+          <ol className="steps">
+            <li>Sign in with your email: the link is printed in the terminal, not mailed.</li>
+            <li>On the dashboard, add a passkey.</li>
+            <li>Sign out, then sign back in with the passkey.</li>
+          </ol>
+          <p className="muted" data-testid="signed-out">
+            You are signed out.
+          </p>
+          <div className="actions">
+            <Link className="button" href="/signin">
+              Sign in
+            </Link>
+          </div>
+        </>
+      )}
+    </>
   )
 }

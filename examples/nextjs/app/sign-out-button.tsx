@@ -8,7 +8,9 @@ export function SignOutButton() {
         await signOut({ redirectTo: '/' })
       }}
     >
-      <button type="submit">Sign out</button>
+      <button className="button secondary" type="submit">
+        Sign out
+      </button>
     </form>
   )
 }
