@@ -4,28 +4,15 @@
 // handle methods behind it, on SQLite and PostgreSQL.
 
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
 
 import { openAuthDatabase, SqliteAdapter } from '../index.mjs'
-import { adapterOf, forEachBackend, freshDatabase, inspect, tempDbPath, unbound } from './helpers.mjs'
+import { adapterOf, cli, forEachBackend, freshDatabase, inspect, tempDbPath, unbound } from './helpers.mjs'
 
-const run = promisify(execFile)
-const CLI = fileURLToPath(new URL('../bin/authlite.js', import.meta.url))
 const DAY = 86_400_000
-
-/** Runs the command line; resolves to { code, stdout, stderr } whatever the exit status. */
-async function cli(...args) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
-  }
-}
 
 const json = async (...args) => {
   const out = await cli(...args, '--json')

@@ -10,10 +10,11 @@
 // after the file's tests; its server TimeZone is Pacific/Chatham (UTC+12:45/+13:45), so a time
 // read or written in the server's zone instead of UTC shows as a wrong value.
 
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { after, afterEach, beforeEach, describe } from 'node:test'
 
 import pg from 'pg'
@@ -285,3 +286,12 @@ export const ADAPTER_METHODS = [
   'listAuthenticatorsByUserId',
   'updateAuthenticatorCounter',
 ]
+
+/** Runs `npx authlite` (bin/authlite.js) with `args`; resolves to { code, stdout, stderr } whatever the exit status. */
+export function cli(...args) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [fileURLToPath(new URL('../bin/authlite.js', import.meta.url)), ...args], (err, stdout, stderr) => {
+      resolve({ code: err ? err.code : 0, stdout, stderr })
+    })
+  })
+}

@@ -3,9 +3,6 @@
 // PostgresAdapter equal, row by row, and the browser's session cookie still signs in.
 
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { after, before, describe, test } from 'node:test'
 
 import pg from 'pg'
@@ -13,23 +10,11 @@ import pg from 'pg'
 import { openAuthDatabase, PostgresAdapter, SqliteAdapter } from '../index.mjs'
 import { postgresAvailable, startCluster } from '../scripts/postgres-cluster.mjs'
 import { AuthClient, emailProvider, ORIGIN } from './auth-client.mjs'
-import { tempDbPath, unbound } from './helpers.mjs'
+import { cli, tempDbPath, unbound } from './helpers.mjs'
 
-const run = promisify(execFile)
-const CLI = fileURLToPath(new URL('../bin/authlite.js', import.meta.url))
 const KEY = 'copy-test-encryption-key-0123456789abcdef'
 const required = process.env.AUTHLITE_REQUIRE_POSTGRES === '1'
 const skip = !postgresAvailable() && !required && 'PostgreSQL 15 is not installed (apt-get install postgresql)'
-
-/** Runs the command line; resolves to { code, stdout, stderr } whatever the exit code. */
-async function cli(...args) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args])
-    return { code: 0, stdout, stderr }
-  } catch (err) {
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr }
-  }
-}
 
 function authConfig(adapter, links) {
   return {
