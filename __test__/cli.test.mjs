@@ -214,6 +214,30 @@ db.close()`, broken])
   })
 })
 
+test('delete-user on a terminal asks: "n" keeps the user (exit 1), "y" deletes them', async () => {
+  const path = tempDbPath()
+  const a = unbound(SqliteAdapter({ path }))
+  await a.createUser({ id: 'keep', email: 'keep@example.com' })
+  await a.createUser({ id: 'gone', email: 'gone@example.com' })
+  const { spawnSync } = await import('node:child_process')
+  // script(1) gives the command a terminal; the answer is typed into it.
+  const answer = (who, reply) =>
+    spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(fileURLToPath(new URL('../bin/authlite.js', import.meta.url)))} delete-user ${JSON.stringify(path)} ${who}`, '/dev/null'], {
+      input: `${reply}\n`,
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+  const no = answer('keep', 'n')
+  assert.match(no.stdout, /Delete keep@example\.com with 0 sessions, 0 accounts and 0 passkeys\? \[y\/N\]/)
+  assert.match(no.stdout, /authlite: nothing deleted/)
+  assert.equal(no.status, 1)
+  assert.ok(await a.getUser('keep'))
+  const yes = answer('gone', 'y')
+  assert.match(yes.stdout, /deleted gone@example\.com: 0 sessions, 0 accounts, 0 passkeys/)
+  assert.equal(yes.status, 0)
+  assert.equal(await a.getUser('gone'), null)
+})
+
 test('npx authlite looks at a database @auth/drizzle-adapter made without migrating it', async () => {
   const path = tempDbPath()
   const { execInChild } = await import('./helpers.mjs')
