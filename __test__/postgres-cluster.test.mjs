@@ -9,11 +9,7 @@ import { after, describe, test } from 'node:test'
 
 import pg from 'pg'
 
-import {
-  postgresAvailable,
-  startCluster,
-  startReplicatedPair,
-} from '../scripts/postgres-cluster.mjs'
+import { alive, postgresAvailable, startCluster, startReplicatedPair } from '../scripts/postgres-cluster.mjs'
 
 const required = process.env.AUTHLITE_REQUIRE_POSTGRES === '1'
 const available = postgresAvailable()
@@ -40,16 +36,6 @@ async function query(config, sql, params) {
     return (await client.query(sql, params)).rows
   } finally {
     await client.end()
-  }
-}
-
-/** Whether a process is running (a zombie waiting for init to reap it is not). */
-function running(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
   }
 }
 
@@ -188,7 +174,7 @@ describe('postgres-cluster', { skip }, () => {
     const postmaster = Number(readFileSync(`${primary.dataDir}/postmaster.pid`, 'utf8').split('\n')[0])
     const walSender = Number(await primary.psql('SELECT pid FROM pg_stat_replication'))
     primary.kill()
-    for (const pid of [postmaster, walSender]) assert.ok(!running(pid), `process ${pid} is alive`)
+    for (const pid of [postmaster, walSender]) assert.ok(!alive(pid), `process ${pid} is alive`)
     await assert.rejects(connect(primary.url()), { code: 'ECONNREFUSED' })
 
     await pair.promote()

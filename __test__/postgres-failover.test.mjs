@@ -9,13 +9,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { after, describe, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import pg from 'pg'
 
-import { postgresAvailable, startReplicatedPair } from '../scripts/postgres-cluster.mjs'
+import { alive, postgresAvailable, postmasterPid, startReplicatedPair } from '../scripts/postgres-cluster.mjs'
 
 const required = process.env.AUTHLITE_REQUIRE_POSTGRES === '1'
 const available = postgresAvailable()
@@ -68,19 +67,6 @@ const writerScript = `
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const sha256 = (text) => createHash('sha256').update(text).digest('hex')
 
-function postmasterPid(cluster) {
-  return Number(readFileSync(`${cluster.dataDir}/postmaster.pid`, 'utf8').split('\n')[0])
-}
-
-function running(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
-}
-
 describe('PostgreSQL failover to a synchronous standby', { skip, timeout: 60_000 }, () => {
   let pair
   let writer
@@ -124,7 +110,7 @@ describe('PostgreSQL failover to a synchronous standby', { skip, timeout: 60_000
     const killStarted = Date.now()
     pair.primary.kill()
     const killedAt = Date.now()
-    assert.ok(!running(pids[0]), 'the primary is dead')
+    assert.ok(!alive(pids[0]), 'the primary is dead')
     await sleep(500)
     const promoteStarted = Date.now()
     await pair.promote()
@@ -191,7 +177,7 @@ describe('PostgreSQL failover to a synchronous standby', { skip, timeout: 60_000
 
     started = Date.now()
     await pair.stop()
-    for (const pid of pids) assert.ok(!running(pid), `postmaster ${pid} is still running`)
+    for (const pid of pids) assert.ok(!alive(pid), `postmaster ${pid} is still running`)
     t.diagnostic(`pair stopped in ${Date.now() - started} ms`)
   })
 })

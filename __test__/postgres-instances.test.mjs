@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import pg from 'pg'
 
-import { postgresAvailable, startCluster } from '../scripts/postgres-cluster.mjs'
+import { alive, postgresAvailable, postmasterPid, startCluster } from '../scripts/postgres-cluster.mjs'
 
 /** The PostgreSQL schema versions, one per file of migrations/postgres/: every one applied, once. */
 const POSTGRES_MIGRATIONS = readdirSync(new URL('../migrations/postgres/', import.meta.url))
@@ -181,20 +181,6 @@ function startInstance(n, url) {
 function race(instances, op, args) {
   const at = Date.now() + 100
   return Promise.all(instances.map((instance) => instance.call(op, args(instance.n), at)))
-}
-
-/** The postmaster's pid of a running cluster. */
-function postmasterPid(cluster) {
-  return Number(readFileSync(`${cluster.dataDir}/postmaster.pid`, 'utf8').split('\n')[0])
-}
-
-function running(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
 }
 
 describe('PostgreSQL: 3 app instances on one database', { skip, timeout: 60_000 }, () => {
@@ -426,6 +412,6 @@ describe('PostgreSQL: 3 app instances on one database', { skip, timeout: 60_000 
     await client.end()
     client = null
     await cluster.stop()
-    assert.ok(!running(pid), `postmaster ${pid} is still running`)
+    assert.ok(!alive(pid), `postmaster ${pid} is still running`)
   })
 })

@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test'
 import { inspect } from 'node:util'
 
 import { PostgresAdapter } from '../index.mjs'
-import { postgresAvailable, startCluster } from '../scripts/postgres-cluster.mjs'
+import { alive, postgresAvailable, postmasterPid, startCluster } from '../scripts/postgres-cluster.mjs'
 
 const required = process.env.AUTHLITE_REQUIRE_POSTGRES === '1'
 const available = postgresAvailable()
@@ -25,19 +25,6 @@ const skip =
   'PostgreSQL 15 is not installed (/usr/lib/postgresql/15/bin); set AUTHLITE_REQUIRE_POSTGRES=1 to fail instead'
 
 const AUTHLITE_CODES = ['AUTHLITE_DATABASE', 'AUTHLITE_UNAVAILABLE']
-
-function postmasterPid(cluster) {
-  return Number(readFileSync(`${cluster.dataDir}/postmaster.pid`, 'utf8').split('\n')[0])
-}
-
-function running(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
-}
 
 /** A self-signed CA that has nothing to do with the server's: PEM text and file. */
 function unrelatedCa(dir) {
@@ -187,6 +174,6 @@ describe('PostgreSQL over TLS', { skip, timeout: 60_000 }, () => {
 
   test('stopping both clusters leaves no postgres process', { skip: !available }, async () => {
     await Promise.all([tls.stop(), plain.stop()])
-    for (const pid of pids) assert.ok(!running(pid), `postmaster ${pid} is still running`)
+    for (const pid of pids) assert.ok(!alive(pid), `postmaster ${pid} is still running`)
   })
 })

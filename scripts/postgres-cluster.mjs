@@ -457,8 +457,8 @@ function postmasterPidFile(internal) {
   }
 }
 
-/** The postmaster's pid from postmaster.pid, if that process is alive. */
-function postmasterPid(internal) {
+/** The postmaster's pid of a cluster (from its postmaster.pid), if that process is alive. */
+export function postmasterPid(internal) {
   const pid = Number(postmasterPidFile(internal)?.[0])
   return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : null
 }
@@ -510,7 +510,8 @@ function procStat(pid) {
   }
 }
 
-function alive(pid) {
+/** Whether a process is running (a zombie waiting for init to reap it is not). */
+export function alive(pid) {
   const stat = procStat(pid)
   return stat !== null && stat[0] !== 'Z'
 }
