@@ -2,26 +2,7 @@
 // `SqliteAdapter(...)` is assignable to `Adapter` from `@auth/core/adapters` (and next-auth's)
 // without authlite depending on either.
 
-import {
-  AccountSummary,
-  AuthDatabase,
-  AuthDatabaseOptions,
-  BackupProgress,
-  BackupResult,
-  CopyProgress,
-  CopyResult,
-  DatabaseStats,
-  DeletedExpired,
-  IntegrityReport,
-  PasskeySummary,
-  PostgresDatabase,
-  PostgresDatabaseOptions,
-  ProviderCount,
-  Reencrypted,
-  RemovedUser,
-  UserDetails,
-  UserSummary,
-} from './binding'
+import { AuthDatabase, AuthDatabaseOptions, PostgresDatabase, PostgresDatabaseOptions } from './binding'
 
 export {
   AccountSummary,
@@ -42,7 +23,7 @@ export {
   RemovedUser,
   UserDetails,
   UserSummary,
-}
+} from './binding'
 
 /** A user as authlite returns it: the columns, then any extra fields you stored. */
 export interface AdapterUser {
