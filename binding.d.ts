@@ -449,6 +449,10 @@ export interface PostgresDatabaseOptions {
    * (`postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`) are tried in turn
    * for the writable primary, again after a failover. `sslmode` is `disable`, `prefer` (the
    * default), `require`, `verify-ca` or `verify-full`; `sslrootcert=<file>` names a CA file.
+   * A connection pooler's URL (PgBouncer, Supabase's and Neon's pooled URLs) works as it is, in
+   * any pool mode: authlite sends no named prepared statements. Prisma's `pgbouncer=true`,
+   * `connection_limit` (the pool size) and `pool_timeout` (seconds to wait for a connection)
+   * are understood; any other parameter libpq does not know is refused by name.
    * The tables are created (or migrated) on first use.
    */
   url: string

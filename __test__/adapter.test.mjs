@@ -57,11 +57,11 @@ test('require() and import give the same package', () => {
 })
 
 forEachBackend((backend) => {
-  const postgres = backend === 'postgres'
+  const postgres = backend !== 'sqlite'
 
   describe('shape', () => {
     test('a plain object whose own enumerable keys are the 19 async methods', async () => {
-      const adapter = postgres ? PostgresAdapter({ url: await freshPostgresUrl() }) : SqliteAdapter(':memory:')
+      const adapter = postgres ? PostgresAdapter({ url: await freshPostgresUrl(backend) }) : SqliteAdapter(':memory:')
       assert.equal(Object.getPrototypeOf(adapter), Object.prototype)
       assert.deepEqual(Object.keys(adapter).sort(), [...ADAPTER_METHODS].sort())
       for (const name of ADAPTER_METHODS) {
@@ -73,7 +73,7 @@ forEachBackend((backend) => {
     test(postgres ? 'accepts a URL string, options, or an open database' : 'accepts a path string, options, or an open database', async () => {
       const { openAuthDatabase } = require('../index.js')
       if (postgres) {
-        const url = await freshPostgresUrl()
+        const url = await freshPostgresUrl(backend)
         const a = unbound(PostgresAdapter(url))
         await a.createUser({ id: 'u1', email: 'p@example.com' })
         assert.equal((await unbound(PostgresAdapter({ url, poolSize: 2 })).getUser('u1')).email, 'p@example.com')
@@ -540,7 +540,7 @@ forEachBackend((backend) => {
       db.close()
     })
   })
-})
+}, { pooler: true })
 
 describe('sqlite only', () => {
   test(':memory: works and keeps data for the life of the handle', async () => {

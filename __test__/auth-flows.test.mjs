@@ -222,4 +222,4 @@ forEachBackend((backend) => {
       assert.deepEqual(await adapter.getUserByAccount({ provider: 'mock', providerAccountId: 'idp-42' }), first)
     })
   })
-})
+}, { pooler: true })

@@ -302,7 +302,7 @@ forEachBackend((backend) => {
     }
     db.close()
   })
-})
+}, { pooler: true })
 
 test('openAuthDatabase with fileMustExist never creates a file; migrate: false leaves a new schema alone', () => {
   const path = tempDbPath('absent.db')

@@ -67,4 +67,4 @@ forEachBackend((backend) => {
     else assert.ok(Number.isInteger(last.counter) && last.counter >= 0 && last.counter < 300, `counter ${last.counter}`)
     assert.equal(last.twice, last.counter * 2, 'each update landed whole')
   })
-})
+}, { pooler: true })

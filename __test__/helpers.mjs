@@ -9,6 +9,12 @@
 // file's PostgreSQL databases live on one throwaway cluster, started on first use and stopped
 // after the file's tests; its server TimeZone is Pacific/Chatham (UTC+12:45/+13:45), so a time
 // read or written in the server's zone instead of UTC shows as a wrong value.
+//
+// 'pgbouncer' is PostgreSQL through a transaction pooler: the same cluster behind Debian's
+// PgBouncer (scripts/pgbouncer.mjs) in transaction mode with 5 server connections per database,
+// as Supabase's and Neon's pooled URLs are. It runs in the files that opt in with
+// forEachBackend(define, { pooler: true }); its targets say backend 'postgres' (so rows() and
+// the other helpers work on them, through the pooler) and `pooled: true`.
 
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -20,6 +26,7 @@ import { after, afterEach, beforeEach, describe } from 'node:test'
 import pg from 'pg'
 
 import { openAuthDatabase, PostgresAdapter, PostgresDatabase, SqliteAdapter } from '../index.mjs'
+import { pgbouncerAvailable, startPgBouncer } from '../scripts/pgbouncer.mjs'
 import { postgresAvailable, startCluster } from '../scripts/postgres-cluster.mjs'
 
 const dirs = []
@@ -58,14 +65,23 @@ export const BACKENDS = ['sqlite', 'postgres'].filter(
   (backend) => chosen.includes(backend) && (backend === 'sqlite' || POSTGRES_INSTALLED || REQUIRE_POSTGRES),
 )
 
+const PGBOUNCER_INSTALLED = pgbouncerAvailable()
+const NO_PGBOUNCER = 'PgBouncer is not installed here (/usr/sbin/pgbouncer); apt-get install pgbouncer'
+
 /**
  * `describe(backend, () => define(backend))` for each backend in BACKENDS; when PostgreSQL is
- * left out because it is not installed, a skipped 'postgres' suite says so.
+ * left out because it is not installed, a skipped 'postgres' suite says so. With `pooler: true`
+ * the PostgreSQL suite runs a second time through PgBouncer, as backend 'pgbouncer' (skipped when
+ * PgBouncer is not installed, failing instead with AUTHLITE_REQUIRE_POSTGRES=1).
  */
-export function forEachBackend(define) {
+export function forEachBackend(define, { pooler = false } = {}) {
   for (const backend of BACKENDS) describe(backend, () => define(backend))
   if (chosen.includes('postgres') && !BACKENDS.includes('postgres')) {
     describe('postgres', { skip: `${NO_POSTGRES.split(';')[0]}; set AUTHLITE_REQUIRE_POSTGRES=1 to fail instead` }, () => {})
+  }
+  if (pooler && BACKENDS.includes('postgres')) {
+    const skip = !PGBOUNCER_INSTALLED && !REQUIRE_POSTGRES && `${NO_PGBOUNCER}; set AUTHLITE_REQUIRE_POSTGRES=1 to fail instead`
+    describe('pgbouncer (PostgreSQL through a transaction pooler)', { skip }, () => define('pgbouncer'))
   }
 }
 
@@ -73,6 +89,7 @@ export function forEachBackend(define) {
 export const POSTGRES_SETTINGS = { TimeZone: 'Pacific/Chatham', max_connections: 200 }
 
 let clusterStarting = null
+let poolerStarting = null
 
 /** This process's PostgreSQL cluster (scripts/postgres-cluster.mjs), started on first use. */
 export function postgresCluster() {
@@ -96,6 +113,7 @@ afterEach(() => {
 })
 after(async () => {
   for (const db of fileHandles) db.close()
+  if (poolerStarting) await (await poolerStarting.catch(() => null))?.stop()
   if (clusterStarting) await (await clusterStarting.catch(() => null))?.stop()
 })
 
@@ -104,9 +122,22 @@ function track(db) {
   return db
 }
 
-/** A new, empty PostgreSQL database on this process's cluster; resolves to its URL. */
-export async function freshPostgresUrl() {
-  return (await postgresCluster()).createDatabase()
+/** PgBouncer in transaction mode in front of this process's cluster, started on first use. */
+export function pgbouncer() {
+  poolerStarting ??= (async () => {
+    if (!PGBOUNCER_INSTALLED && REQUIRE_POSTGRES) throw new Error(`AUTHLITE_REQUIRE_POSTGRES=1, but ${NO_PGBOUNCER}`)
+    return startPgBouncer(await postgresCluster(), { poolMode: 'transaction', poolSize: 5 })
+  })()
+  return poolerStarting
+}
+
+/**
+ * A new, empty PostgreSQL database on this process's cluster; resolves to its URL (with
+ * backend 'pgbouncer', the pooler's URL of it).
+ */
+export async function freshPostgresUrl(backend = 'postgres') {
+  const url = await (await postgresCluster()).createDatabase()
+  return backend === 'pgbouncer' ? (await pgbouncer()).pooled(url) : url
 }
 
 /** The name of the database a PostgreSQL URL names. */
@@ -124,12 +155,12 @@ export async function freshLocation(backend = 'sqlite') {
     const path = tempDbPath()
     return { backend, path, open: (options = {}) => openAuthDatabase({ path, ...options }) }
   }
-  return postgresLocation(await freshPostgresUrl())
+  return postgresLocation(await freshPostgresUrl(backend), backend === 'pgbouncer')
 }
 
 /** An existing PostgreSQL database as freshLocation gives a new one: `{ backend, url, open }`. */
-export function postgresLocation(url) {
-  return { backend: 'postgres', url, open: (options = {}) => track(openAuthDatabase({ url, ...options })) }
+export function postgresLocation(url, pooled = false) {
+  return { backend: 'postgres', url, pooled, open: (options = {}) => track(openAuthDatabase({ url, ...options })) }
 }
 
 /** A fresh database on `backend` and a handle on it: freshLocation's result and `db`. */
@@ -144,7 +175,7 @@ export function adapterOf(db) {
 }
 
 /** A freshAdapter result without where its data is: the adapter alone, as Auth.js is given it. */
-export function adapterMethods({ backend, path, url, db, ...methods }) {
+export function adapterMethods({ backend, path, url, pooled, db, ...methods }) {
   return methods
 }
 
@@ -158,7 +189,7 @@ export function freshAdapter(options = {}, backend = 'sqlite') {
     const path = tempDbPath()
     return { backend, path, ...unbound(SqliteAdapter({ path, ...options })) }
   }
-  return freshDatabase(backend, options).then(({ url, db }) => ({ backend, url, db, ...unbound(PostgresAdapter(db)) }))
+  return freshDatabase(backend, options).then(({ url, pooled, db }) => ({ backend: 'postgres', url, pooled, db, ...unbound(PostgresAdapter(db)) }))
 }
 
 // --- looking at stored rows -------------------------------------------------------------------

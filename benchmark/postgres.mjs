@@ -7,12 +7,16 @@
 // records the CPU time per operation of the client process and of the server, and, after the
 // timed runs, round trips and statements per flow (postgres-trips.mjs). Prints Markdown tables
 // (ratio: authlite ÷ the faster of the two JS adapters) and writes results/postgres-latest.json
-// and results/postgres-latest.md.
+// and results/postgres-latest.md (with --pooler: postgres-pooler-latest.*).
 //
 //   npm run bench:postgres                               10,000 users, best of 3 × 1.5 s (~3 min)
 //   npm run bench:postgres -- --rounds 4 --seconds 3     steadier
 //   npm run bench:postgres -- --users 1000000            the scale run
 //   npm run bench:postgres -- --workloads getSessionAndUser,seeding --trips 0
+//   npm run bench:postgres -- --pooler                   every adapter through PgBouncer (Debian's
+//                                                        1.18, transaction mode, 10 server
+//                                                        connections per database), as behind
+//                                                        Supabase's or Neon's pooled URL
 //
 // Options may also come from the environment: BENCH_USERS, BENCH_SECONDS, BENCH_WARMUP, BENCH_ROUNDS.
 
@@ -24,6 +28,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
+import { startPgBouncer } from '../scripts/pgbouncer.mjs'
 import { startCluster } from '../scripts/postgres-cluster.mjs'
 import { POOL_SIZE } from './adapters/postgres.mjs'
 import { countRoundTrips } from './postgres-trips.mjs'
@@ -43,6 +48,7 @@ const { values: args } = parseArgs({
     adapters: { type: 'string', default: ALL.join(',') },
     workloads: { type: 'string', default: DEFAULT_WORKLOADS.join(',') },
     trips: { type: 'string', default: '200' }, // flows per workload counted through the proxy; 0: none
+    pooler: { type: 'boolean', default: false },
     out: { type: 'string', default: fileURLToPath(new URL('results/', import.meta.url)) },
   },
 })
@@ -57,6 +63,7 @@ const options = {
   rounds: Number(args.rounds),
   concurrencies: [1, 64],
   poolSize: POOL_SIZE,
+  pooler: args.pooler ? 'PgBouncer, transaction mode' : null,
   expiresMs: Math.floor(Date.now() / 1000) * 1000 + 30 * 86_400_000, // every seeded session's expiry
 }
 
@@ -80,12 +87,20 @@ console.error(`authlite PostgreSQL benchmark: ${options.users.toLocaleString('en
 const results = { machine, options, adapters: {}, trips: {} }
 const cluster = await startCluster()
 let turns
+let pooler = null
 try {
+  if (args.pooler) {
+    pooler = await startPgBouncer(cluster, { poolMode: 'transaction', poolSize: POOL_SIZE })
+    results.pooler = (await import('node:child_process')).execFileSync('/usr/sbin/pgbouncer', ['--version'], { encoding: 'utf8' }).split('\n')[0]
+  }
   results.server = (await cluster.psql('SHOW server_version')).trim()
   results.serverSettings = Object.fromEntries((await cluster.psql("SELECT name, setting FROM pg_settings WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'shared_buffers', 'max_connections')")).trim().split('\n').map((l) => l.split('|')))
   const serverPid = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
   const urls = {}
-  for (const name of adapters) urls[name] = await cluster.createDatabase(`bench_${name.replace(/\W/g, '_')}`)
+  for (const name of adapters) {
+    const url = await cluster.createDatabase(`bench_${name.replace(/\W/g, '_')}`)
+    urls[name] = pooler ? pooler.pooled(url) : url
+  }
   turns = createTurns({ ...options, serverPid }, (name) => urls[name])
   // c64 before c1: every c1 measurement then finds the pools' connections open (as in a server
   // that has had a burst), not only those after the first c64 one.
@@ -93,10 +108,11 @@ try {
   results.adapters = await turns.phase('methods', adapters, tasks)
   if (Number(args.trips) > 0) {
     console.error('round trips per flow (through a counting proxy, c1)')
-    results.trips = await countRoundTrips({ adapters, urls, port: cluster.port, workloads: workloads.map((w) => w.name), users: options.users, expiresMs: options.expiresMs, flows: Number(args.trips) })
+    results.trips = await countRoundTrips({ adapters, urls, port: pooler?.port ?? cluster.port, workloads: workloads.map((w) => w.name), users: options.users, expiresMs: options.expiresMs, flows: Number(args.trips) })
   }
 } finally {
   turns?.stop()
+  await pooler?.stop()
   await cluster.stop()
 }
 results.seconds = Math.round((Date.now() - started) / 1000)
@@ -120,7 +136,7 @@ const header = (extra = []) => {
   row(['---', '---', ...adapters.map(() => '---:'), ...extra.map(() => '---:')])
 }
 
-md.push(`PostgreSQL ${results.server} (throwaway cluster on 127.0.0.1, fsync ${results.serverSettings.fsync}), one database per adapter, pools of ${POOL_SIZE} connections, ${options.users.toLocaleString('en-US')} users (one account and one session each), ${options.seconds} s per measurement${options.rounds > 1 ? ` (best of ${options.rounds} rounds)` : ''}, the adapters taking turns, ${machine.cpu} (${machine.cores} cores, shared by client and server), Node ${machine.node}, ${machine.date.slice(0, 10)}. c1: one caller awaiting each call in sequence; c64: 64 concurrent callers.`, '')
+md.push(`PostgreSQL ${results.server} (throwaway cluster on 127.0.0.1, fsync ${results.serverSettings.fsync})${results.pooler ? `, every adapter through ${results.pooler} in transaction mode (${POOL_SIZE} server connections per database)` : ''}, one database per adapter, pools of ${POOL_SIZE} connections, ${options.users.toLocaleString('en-US')} users (one account and one session each), ${options.seconds} s per measurement${options.rounds > 1 ? ` (best of ${options.rounds} rounds)` : ''}, the adapters taking turns, ${machine.cpu} (${machine.cores} cores, shared by client and server), Node ${machine.node}, ${machine.date.slice(0, 10)}. c1: one caller awaiting each call in sequence; c64: 64 concurrent callers.`, '')
 md.push(`**Adapter methods, per second** (calls for getSessionAndUser, whole flows for the rest)${withRatio ? '; ratio: authlite ÷ the faster JS adapter' : ''}`, '')
 header(withRatio ? ['authlite ÷ faster JS'] : [])
 for (const w of workloads) {
@@ -162,6 +178,7 @@ console.log(`\n${table}`)
 
 // ---- files ----
 mkdirSync(args.out, { recursive: true })
-writeFileSync(join(args.out, 'postgres-latest.json'), JSON.stringify(results, null, 2) + '\n')
-writeFileSync(join(args.out, 'postgres-latest.md'), table + '\n')
-console.error(`wrote ${join(args.out, 'postgres-latest.json')} and postgres-latest.md`)
+const stem = args.pooler ? 'postgres-pooler-latest' : 'postgres-latest'
+writeFileSync(join(args.out, `${stem}.json`), JSON.stringify(results, null, 2) + '\n')
+writeFileSync(join(args.out, `${stem}.md`), table + '\n')
+console.error(`wrote ${join(args.out, `${stem}.json`)} and ${stem}.md`)

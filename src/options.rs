@@ -228,15 +228,21 @@ pub(crate) fn reject_unknown(name: &str, known: &[&str]) -> AuthResult<()> {
   if known.contains(&name) {
     return Ok(());
   }
-  let hint = known
-    .iter()
-    .find(|k| k.eq_ignore_ascii_case(name) || strsim::levenshtein(k, name) <= 2)
+  let hint = closest(name, known)
     .map(|k| format!("; did you mean {k:?}?"))
     .unwrap_or_else(|| format!("; known options: {}", known.join(", ")));
   Err(AuthError::invalid(
     METHOD,
     format!("unknown option {name:?}{hint}"),
   ))
+}
+
+/// The name in `known` that `name` is a near miss of (case, or two edits), if any.
+pub(crate) fn closest<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+  known
+    .iter()
+    .find(|k| k.eq_ignore_ascii_case(name) || strsim::levenshtein(k, name) <= 2)
+    .copied()
 }
 
 /// `cleanupIntervalMs`: from 10 ms up.

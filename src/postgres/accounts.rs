@@ -1,7 +1,7 @@
 //! The `account` table on PostgreSQL. Tokens are sealed and opened as on SQLite
 //! (`store::accounts`), when `encryptionKey` is set.
 
-use deadpool_postgres::Client;
+use super::query::Conn;
 use tokio_postgres::Row;
 
 use super::error::{from_pg, pg};
@@ -32,7 +32,7 @@ fn from_row(row: &Row, method: &'static str) -> AuthResult<Account> {
 }
 
 /// Links an account to an existing user.
-pub async fn link(client: &Client, account: &Account, keys: &Keys) -> AuthResult<Account> {
+pub async fn link(client: &Conn, account: &Account, keys: &Keys) -> AuthResult<Account> {
   const METHOD: &str = methods::LINK_ACCOUNT;
   let stored = sealed(account, keys, METHOD)?;
   let conflict = |_: &str| {
@@ -71,7 +71,7 @@ pub async fn link(client: &Client, account: &Account, keys: &Keys) -> AuthResult
 
 /// The account `provider`/`provider_account_id`.
 pub async fn get_one(
-  client: &Client,
+  client: &Conn,
   provider_account_id: &str,
   provider: &str,
   keys: &Keys,
@@ -92,7 +92,7 @@ pub async fn get_one(
 /// that commits only once its tokens opened: a token that does not decrypt fails the call
 /// without costing the row.
 pub async fn unlink(
-  client: &mut Client,
+  client: &mut Conn,
   provider: &str,
   provider_account_id: &str,
   keys: &Keys,
@@ -100,16 +100,17 @@ pub async fn unlink(
   const METHOD: &str = methods::UNLINK_ACCOUNT;
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
-  let row = tx
-    .query_opt(
-      concat!(
-        r#"DELETE FROM "account" WHERE "provider" = $1 AND "providerAccountId" = $2 RETURNING "#,
-        account_columns!()
-      ),
-      &[&provider, &provider_account_id],
-    )
-    .await
-    .map_err(&db)?;
+  let row = query::opt(
+    &tx,
+    METHOD,
+    concat!(
+      r#"DELETE FROM "account" WHERE "provider" = $1 AND "providerAccountId" = $2 RETURNING "#,
+      account_columns!()
+    ),
+    &[&provider, &provider_account_id],
+    None,
+  )
+  .await?;
   let Some(row) = row else {
     return Ok(None);
   };
@@ -120,17 +121,17 @@ pub async fn unlink(
 
 /// Rewrites every stored token under the first key, in one transaction (see
 /// `store::accounts::reencrypt`). Returns how many accounts changed.
-pub async fn reencrypt(client: &mut Client, keys: &Keys) -> AuthResult<u32> {
+pub async fn reencrypt(client: &mut Conn, keys: &Keys) -> AuthResult<u32> {
   const METHOD: &str = methods::REENCRYPT;
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
-  let rows = tx
-    .query(
-      concat!("SELECT ", account_columns!(), r#" FROM "account" FOR UPDATE"#),
-      &[],
-    )
-    .await
-    .map_err(&db)?;
+  let rows = query::all(
+    &tx,
+    METHOD,
+    concat!("SELECT ", account_columns!(), r#" FROM "account" FOR UPDATE"#),
+    &[],
+  )
+  .await?;
   let mut changed = 0;
   for row in rows {
     let stored = from_row(&row, METHOD)?;
@@ -142,7 +143,9 @@ pub async fn reencrypt(client: &mut Client, keys: &Keys) -> AuthResult<u32> {
     }
     let plain = opened(stored, keys, METHOD)?;
     let resealed = sealed(&plain, keys, METHOD)?;
-    tx.execute(
+    query::execute(
+      &tx,
+      METHOD,
       r#"UPDATE "account" SET "refresh_token" = $3, "access_token" = $4, "id_token" = $5
          WHERE "provider" = $1 AND "providerAccountId" = $2"#,
       &[
@@ -152,9 +155,9 @@ pub async fn reencrypt(client: &mut Client, keys: &Keys) -> AuthResult<u32> {
         &resealed.access_token,
         &resealed.id_token,
       ],
+      None,
     )
-    .await
-    .map_err(&db)?;
+    .await?;
     changed += 1;
   }
   tx.commit().await.map_err(&db)?;

@@ -3,7 +3,7 @@
 //! PostgreSQL has no single file; `checkIntegrity()` is refused (the server checks its pages
 //! itself; `amcheck` is the tool for more).
 
-use deadpool_postgres::Client;
+use super::query::Conn;
 
 use super::query::{self, get};
 use super::types::{Millis, Time, Whole};
@@ -18,7 +18,7 @@ fn count(row: &tokio_postgres::Row, method: &'static str, at: usize) -> AuthResu
 }
 
 /// Counts of everything, the auth tables' size and the schema version.
-pub async fn stats(client: &Client, now_ms: i64) -> AuthResult<DatabaseStats> {
+pub async fn stats(client: &Conn, now_ms: i64) -> AuthResult<DatabaseStats> {
   const METHOD: &str = methods::STATS;
   let providers = query::all(
     client,
@@ -68,7 +68,7 @@ pub async fn stats(client: &Client, now_ms: i64) -> AuthResult<DatabaseStats> {
 
 /// Users whose email or name contains `search` (any case), or whose id is `search`.
 pub async fn find_users(
-  client: &Client,
+  client: &Conn,
   search: Option<&str>,
   limit: u32,
   now_ms: i64,
@@ -106,11 +106,7 @@ pub async fn find_users(
 }
 
 /// The user with this id, or else this email, with accounts, passkeys and session counts.
-pub async fn user_details(
-  client: &Client,
-  id_or_email: &str,
-  now_ms: i64,
-) -> AuthResult<Option<UserDetails>> {
+pub async fn user_details(client: &Conn, id_or_email: &str, now_ms: i64) -> AuthResult<Option<UserDetails>> {
   const METHOD: &str = methods::USER_DETAILS;
   let Some(row) = query::opt(
     client,
@@ -177,14 +173,14 @@ pub async fn user_details(
 }
 
 /// Deletes every session of the user; returns how many.
-pub async fn revoke_sessions(client: &Client, user_id: &str) -> AuthResult<u32> {
+pub async fn revoke_sessions(client: &Conn, user_id: &str) -> AuthResult<u32> {
   let sql = r#"DELETE FROM "session" WHERE "userId" = $1"#;
   Ok(query::execute(client, methods::REVOKE_SESSIONS, sql, &[&user_id], None).await? as u32)
 }
 
 /// Deletes the user with their sessions, accounts and passkeys in one statement; `None` when
 /// there is no such user.
-pub async fn remove_user(client: &Client, user_id: &str) -> AuthResult<Option<RemovedUser>> {
+pub async fn remove_user(client: &Conn, user_id: &str) -> AuthResult<Option<RemovedUser>> {
   const METHOD: &str = methods::REMOVE_USER;
   let row = query::opt(
     client,

@@ -1,6 +1,6 @@
 //! The `authenticator` table (WebAuthn passkeys) on PostgreSQL.
 
-use deadpool_postgres::Client;
+use super::query::Conn;
 use tokio_postgres::Row;
 
 use super::query::{self, get};
@@ -23,7 +23,7 @@ fn from_row(row: &Row, method: &'static str) -> AuthResult<Authenticator> {
 }
 
 /// Stores a credential for an existing user; a credentialID already stored is a conflict.
-pub async fn create(client: &Client, authenticator: &Authenticator) -> AuthResult<Authenticator> {
+pub async fn create(client: &Conn, authenticator: &Authenticator) -> AuthResult<Authenticator> {
   let conflict = |_: &str| {
     format!(
       "credentialID {:?} is already registered",
@@ -55,7 +55,7 @@ pub async fn create(client: &Client, authenticator: &Authenticator) -> AuthResul
 }
 
 /// The credential with this id.
-pub async fn get_one(client: &Client, credential_id: &str) -> AuthResult<Option<Authenticator>> {
+pub async fn get_one(client: &Conn, credential_id: &str) -> AuthResult<Option<Authenticator>> {
   const METHOD: &str = methods::GET_AUTHENTICATOR;
   let sql = concat!(
     "SELECT ",
@@ -69,7 +69,7 @@ pub async fn get_one(client: &Client, credential_id: &str) -> AuthResult<Option<
 }
 
 /// All of a user's credentials, oldest first.
-pub async fn list_by_user(client: &Client, user_id: &str) -> AuthResult<Vec<Authenticator>> {
+pub async fn list_by_user(client: &Conn, user_id: &str) -> AuthResult<Vec<Authenticator>> {
   const METHOD: &str = methods::LIST_AUTHENTICATORS_BY_USER_ID;
   let sql = concat!(
     "SELECT ",
@@ -84,7 +84,7 @@ pub async fn list_by_user(client: &Client, user_id: &str) -> AuthResult<Vec<Auth
 }
 
 /// Sets the signature counter; a credential that does not exist is an error.
-pub async fn update_counter(client: &Client, credential_id: &str, counter: i64) -> AuthResult<Authenticator> {
+pub async fn update_counter(client: &Conn, credential_id: &str, counter: i64) -> AuthResult<Authenticator> {
   const METHOD: &str = methods::UPDATE_AUTHENTICATOR_COUNTER;
   let sql = concat!(
     r#"UPDATE "authenticator" SET "counter" = $2 WHERE "credentialID" = $1 RETURNING "#,

@@ -335,14 +335,16 @@ pub async fn copy_from_sqlite(
   };
   let tx = client.transaction().await.map_err(&db)?;
   if !merge {
-    let row = tx
-      .query_one(
-        r#"SELECT (SELECT count(*) FROM "user") + (SELECT count(*) FROM "account") + (SELECT count(*) FROM "session")
+    let row = super::query::opt(
+      &tx,
+      METHOD,
+      r#"SELECT (SELECT count(*) FROM "user") + (SELECT count(*) FROM "account") + (SELECT count(*) FROM "session")
                 + (SELECT count(*) FROM "verificationToken") + (SELECT count(*) FROM "authenticator")"#,
-        &[],
-      )
-      .await
-      .map_err(&db)?;
+      &[],
+      None,
+    )
+    .await?
+    .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the count returned no row"))?;
     let rows: i64 = super::query::get(&row, METHOD, 0)?;
     if rows > 0 {
       return Err(AuthError::invalid(
@@ -368,11 +370,12 @@ pub async fn copy_from_sqlite(
       table.name, table.columns
     );
     let params: Vec<&(dyn ToSql + Sync)> = batch.columns.iter().map(Column::param).collect();
-    let inserted = tx.execute(&sql, &params).await.map_err(|err| {
-      let mut e = super::error::from_pg(METHOD, &err, None);
-      e.message = format!("copying {:?} ({}): {}", table.name, columns.join(", "), e.message);
-      e
-    })?;
+    let inserted = super::query::execute(&tx, METHOD, &sql, &params, None)
+      .await
+      .map_err(|mut e| {
+        e.message = format!("copying {:?} ({}): {}", table.name, columns.join(", "), e.message);
+        e
+      })?;
     result.skipped += (batch.rows as u64 - inserted) as u32;
     let count = match batch.table {
       0 => &mut result.users,

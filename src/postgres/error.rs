@@ -13,9 +13,32 @@ pub type Conflict<'a> = &'a (dyn Fn(&str) -> String + Sync);
 
 fn unavailable_state(state: &SqlState) -> bool {
   let code = state.code();
-  // 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now;
-  // 25006: read-only transaction (a standby, or a primary being demoted).
-  code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "25006")
+  // 08: connection exception (but 08P01, a protocol violation, is no lost connection: retrying
+  // sends the same messages); 57P01-57P03: admin/crash shutdown, cannot connect now; 25006:
+  // read-only transaction (a standby, or a primary being demoted).
+  (code.starts_with("08") && code != "08P01") || matches!(code, "57P01" | "57P02" | "57P03" | "25006")
+}
+
+/// A prepared statement that went missing, already existed, or took other parameters (by
+/// SQLSTATE and message): what a connection pooler that moves clients between server
+/// connections does to named statements. authlite sends none, so something between it and the
+/// server (or another client of the same pooler connection) named one; retrying cannot help.
+fn pooler_mixup(state: &str, message: &str) -> bool {
+  matches!(state, "26000" | "42P05")
+    || (state == "08P01" && (message.contains("prepared statement") || message.contains("bind message")))
+}
+
+/// The message for `pooler_mixup`: what happened and what to change.
+fn pooler_message(db: &tokio_postgres::error::DbError) -> String {
+  format!(
+    "PostgreSQL: {} (SQLSTATE {}). A prepared statement was lost or mixed up between connections: \
+     this is what a transaction pooler (PgBouncer in transaction mode, Supabase's or Neon's pooled \
+     URL) does to named prepared statements. authlite itself sends only unnamed statements, so \
+     check what else shares this pooler connection; with PgBouncer 1.21 or later set \
+     max_prepared_statements (e.g. 200), or use the session pooler or a direct URL",
+    db.message(),
+    db.code().code()
+  )
 }
 
 /// Maps a statement's error; `violation` names unique-key conflicts (`None`: cannot happen).
@@ -33,6 +56,9 @@ pub fn from_pg(
     }
     if *state == SqlState::FOREIGN_KEY_VIOLATION {
       return AuthError::not_found(method, "userId does not name an existing user");
+    }
+    if pooler_mixup(state.code(), db.message()) {
+      return AuthError::new(Code::Database, method, pooler_message(db));
     }
     if unavailable_state(state) {
       return unavailable(method, db.message());
@@ -138,5 +164,24 @@ pub fn from_pool(method: &'static str, err: PoolError) -> AuthError {
     PoolError::Timeout(_) => unavailable(method, "timed out waiting for a connection"),
     PoolError::Closed => AuthError::closed(method),
     other => AuthError::new(Code::Internal, method, format!("connection pool: {other}")),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_pooler_mixup_is_recognised_and_not_retryable() {
+    assert!(pooler_mixup("26000", "prepared statement \"s5\" does not exist"));
+    assert!(pooler_mixup("42P05", "prepared statement \"s5\" already exists"));
+    assert!(pooler_mixup(
+      "08P01",
+      "bind message supplies 6 parameters, but prepared statement \"s5\" requires 3"
+    ));
+    assert!(!pooler_mixup("08P01", "invalid frontend message type 0"));
+    assert!(!pooler_mixup("23505", "duplicate key value"));
+    assert!(!unavailable_state(&SqlState::PROTOCOL_VIOLATION));
+    assert!(unavailable_state(&SqlState::CONNECTION_FAILURE));
   }
 }

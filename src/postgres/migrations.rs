@@ -4,10 +4,8 @@
 //! on SQLite; the same transaction brings stored session tokens in line with
 //! `hashSessionTokens`.
 
-use tokio_postgres::Client;
-
 use super::error::pg;
-use super::query::get;
+use super::query::{self, get, Conn, Tx};
 use crate::error::{AuthError, AuthResult, Code};
 
 const METHOD: &str = "open";
@@ -56,21 +54,21 @@ CREATE TABLE IF NOT EXISTS "authlite_meta" (
 const TOKENS_KEY: &str = "sessionTokens";
 
 /// Brings the schema to the latest version and the stored session tokens to the wanted form.
-pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResult<()> {
+pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult<()> {
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
   // Held until commit: other instances wait here, then see the migrated schema.
-  tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])
-    .await
-    .map_err(&db)?;
+  query::all(&tx, METHOD, "SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await?;
   tx.batch_execute(BOOKKEEPING).await.map_err(&db)?;
-  let row = tx
-    .query_one(
-      r#"SELECT coalesce(max("version"), 0)::int4 FROM "authlite_migrations""#,
-      &[],
-    )
-    .await
-    .map_err(&db)?;
+  let row = query::opt(
+    &tx,
+    METHOD,
+    r#"SELECT coalesce(max("version"), 0)::int4 FROM "authlite_migrations""#,
+    &[],
+    None,
+  )
+  .await?
+  .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the version query returned no row"))?;
   let current: i32 = get(&row, METHOD, 0)?;
   let latest = MIGRATIONS.last().map_or(0, |m| m.version);
   if current > latest {
@@ -97,12 +95,14 @@ pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResu
       )
     };
     tx.batch_execute(migration.sql).await.map_err(failed)?;
-    tx.execute(
+    query::execute(
+      &tx,
+      METHOD,
       r#"INSERT INTO "authlite_migrations" ("version", "name") VALUES ($1, $2)"#,
       &[&migration.version, &migration.name],
+      None,
     )
-    .await
-    .map_err(&db)?;
+    .await?;
   }
   reconcile_session_tokens(&tx, hash_session_tokens).await?;
   tx.commit().await.map_err(&db)
@@ -111,33 +111,34 @@ pub async fn migrate(client: &mut Client, hash_session_tokens: bool) -> AuthResu
 /// Hashes raw session tokens (a database another adapter made, or one used with
 /// `hashSessionTokens: false`) so their users stay signed in; going back is refused while
 /// sessions exist, as hashes cannot be turned back into tokens.
-async fn reconcile_session_tokens(tx: &tokio_postgres::Transaction<'_>, hash: bool) -> AuthResult<()> {
-  let db = pg(METHOD);
-  let stored: Option<String> = tx
-    .query_opt(
-      r#"SELECT "value"::text FROM "authlite_meta" WHERE "key" = $1"#,
-      &[&TOKENS_KEY],
-    )
-    .await
-    .map_err(&db)?
-    .map(|row| get(&row, METHOD, 0))
-    .transpose()?;
+async fn reconcile_session_tokens(tx: &Tx<'_>, hash: bool) -> AuthResult<()> {
+  let stored: Option<String> = query::opt(
+    tx,
+    METHOD,
+    r#"SELECT "value"::text FROM "authlite_meta" WHERE "key" = $1"#,
+    &[&TOKENS_KEY],
+    None,
+  )
+  .await?
+  .map(|row| get(&row, METHOD, 0))
+  .transpose()?;
   let wanted = if hash { "sha256" } else { "raw" };
   if stored.as_deref() == Some(wanted) {
     return Ok(());
   }
   if hash {
-    tx.execute(
+    query::execute(
+      tx,
+      METHOD,
       r#"UPDATE "session" SET "sessionToken" = encode(sha256(convert_to("sessionToken", 'UTF8')), 'hex')"#,
       &[],
+      None,
     )
-    .await
-    .map_err(&db)?;
+    .await?;
   } else if stored.as_deref() == Some("sha256") {
-    let row = tx
-      .query_one(r#"SELECT count(*) FROM "session""#, &[])
-      .await
-      .map_err(&db)?;
+    let row = query::opt(tx, METHOD, r#"SELECT count(*) FROM "session""#, &[], None)
+      .await?
+      .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the count returned no row"))?;
     let sessions: i64 = get(&row, METHOD, 0)?;
     if sessions > 0 {
       return Err(AuthError::invalid(
@@ -148,12 +149,14 @@ async fn reconcile_session_tokens(tx: &tokio_postgres::Transaction<'_>, hash: bo
       ));
     }
   }
-  tx.execute(
+  query::execute(
+    tx,
+    METHOD,
     r#"INSERT INTO "authlite_meta" ("key", "value") VALUES ($1, $2)
        ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value""#,
     &[&TOKENS_KEY, &wanted],
+    None,
   )
-  .await
-  .map_err(&db)?;
+  .await?;
   Ok(())
 }

@@ -1,6 +1,6 @@
 //! The PostgreSQL backend: the same operations as the SQLite store (`crate::store`), on a
-//! pool of tokio-postgres connections (deadpool-postgres), each statement prepared once per
-//! connection. Calls are async: they run on a tokio runtime of authlite's own, started the
+//! pool of tokio-postgres connections (deadpool-postgres), each statement sent unnamed in one
+//! round trip so that it works through any connection pooler (`query`). Calls are async: they run on a tokio runtime of authlite's own, started the
 //! first time a PostgreSQL database is opened (an app on SQLite never starts it), and settle
 //! their promise on the JS thread. `handle` is the napi class, `PostgresDatabase`.
 
@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
-use deadpool_postgres::{Client, Pool};
+use deadpool_postgres::Pool;
 use tokio::runtime::Runtime;
 
 use crate::backend::{Backend, Expired};
@@ -33,6 +33,7 @@ use crate::crypto::Keys;
 use crate::error::{AuthError, AuthResult, Code};
 use crate::methods;
 use crate::model::{Account, Authenticator, Session, SessionPatch, User, UserPatch, VerificationToken};
+use query::{Conn, Statements};
 use text::{unstorable, Storable};
 
 /// The runtime PostgreSQL calls run on, started on first use: one worker thread, which runs
@@ -68,6 +69,8 @@ pub struct PostgresStore {
   pub hash_session_tokens: bool,
   pub keys: Arc<Keys>,
   migrated: tokio::sync::OnceCell<()>,
+  /// The parameter types of the statements run so far (see `query`).
+  statements: Arc<Statements>,
 }
 
 impl PostgresStore {
@@ -78,11 +81,12 @@ impl PostgresStore {
       hash_session_tokens,
       keys,
       migrated: tokio::sync::OnceCell::new(),
+      statements: Arc::new(Statements::new()),
     }
   }
 
   /// A connection from the pool, once the schema is up to date.
-  pub async fn client(&self, method: &'static str) -> AuthResult<Client> {
+  pub async fn client(&self, method: &'static str) -> AuthResult<Conn> {
     self
       .migrated
       .get_or_try_init(|| async {
@@ -93,8 +97,13 @@ impl PostgresStore {
     self.connect(method).await
   }
 
-  async fn connect(&self, method: &'static str) -> AuthResult<Client> {
-    self.pool.get().await.map_err(|err| error::from_pool(method, err))
+  async fn connect(&self, method: &'static str) -> AuthResult<Conn> {
+    let client = self
+      .pool
+      .get()
+      .await
+      .map_err(|err| error::from_pool(method, err))?;
+    Ok(Conn::new(client, Arc::clone(&self.statements)))
   }
 }
 
@@ -108,7 +117,7 @@ fn done<'a, T: Send + 'a>(outcome: AuthResult<T>) -> Pending<'a, T> {
 
 /// The PostgreSQL backend on one pooled connection (returned to the pool when dropped).
 pub struct Postgres<'s> {
-  pub client: Client,
+  pub client: Conn,
   pub store: &'s PostgresStore,
 }
 
@@ -293,7 +302,7 @@ impl Backend for Postgres<'_> {
 }
 
 /// Deletes the expired sessions and verification tokens, in one statement.
-async fn delete_expired(client: &Client, now_ms: i64) -> AuthResult<Expired> {
+async fn delete_expired(client: &Conn, now_ms: i64) -> AuthResult<Expired> {
   const METHOD: &str = crate::methods::DELETE_EXPIRED;
   let row = query::opt(
     client,

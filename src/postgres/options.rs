@@ -19,8 +19,47 @@ const METHOD: &str = "open";
 
 /// Default number of connections in the pool (as node-postgres's `Pool`).
 pub const DEFAULT_POOL_SIZE: u32 = 10;
-/// Default time to connect (per host) and to wait for a free connection, in milliseconds.
+/// Default time to connect (per host), in milliseconds.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u32 = 5000;
+/// Default time a call waits for a free connection of the pool.
+const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest pool (`poolSize`, `connection_limit`).
+const MAX_POOL_SIZE: u32 = 10_000;
+
+/// URL parameters tokio-postgres reads as libpq does.
+const LIBPQ_PARAMETERS: &[&str] = &[
+  "user",
+  "password",
+  "dbname",
+  "options",
+  "application_name",
+  "sslmode",
+  "sslnegotiation",
+  "host",
+  "hostaddr",
+  "port",
+  "connect_timeout",
+  "tcp_user_timeout",
+  "keepalives",
+  "keepalives_idle",
+  "keepalives_interval",
+  "keepalives_retries",
+  "target_session_attrs",
+  "channel_binding",
+  "load_balance_hosts",
+];
+
+/// URL parameters authlite reads itself: libpq's `sslrootcert`, and those of Prisma's URLs
+/// (`pgbouncer`, `connection_limit`, `pool_timeout`, `statement_cache_size`), so an app's
+/// existing `DATABASE_URL` works as it is.
+const OWN_PARAMETERS: &[&str] = &[
+  "sslmode",
+  "sslrootcert",
+  "pgbouncer",
+  "connection_limit",
+  "pool_timeout",
+  "statement_cache_size",
+];
 
 /// Options for `PostgresAdapter(options)` and `openAuthDatabase({ url, ... })`.
 #[napi(object)]
@@ -30,6 +69,10 @@ pub struct PostgresDatabaseOptions {
   /// (`postgres://u:p@h1:5432,h2:5432/db?target_session_attrs=read-write`) are tried in turn
   /// for the writable primary, again after a failover. `sslmode` is `disable`, `prefer` (the
   /// default), `require`, `verify-ca` or `verify-full`; `sslrootcert=<file>` names a CA file.
+  /// A connection pooler's URL (PgBouncer, Supabase's and Neon's pooled URLs) works as it is, in
+  /// any pool mode: authlite sends no named prepared statements. Prisma's `pgbouncer=true`,
+  /// `connection_limit` (the pool size) and `pool_timeout` (seconds to wait for a connection)
+  /// are understood; any other parameter libpq does not know is refused by name.
   /// The tables are created (or migrated) on first use.
   pub url: String,
   /// Store session tokens as their SHA-256 hex digest, as on SQLite. Default: `true`.
@@ -57,6 +100,8 @@ pub struct PostgresSettings {
   pub ca: Option<Vec<rustls::pki_types::CertificateDer<'static>>>,
   pub pool_size: u32,
   pub connect_timeout: Duration,
+  /// How long a call waits for a free connection; `None`: as long as it takes.
+  pub wait_timeout: Option<Duration>,
   pub hash_session_tokens: bool,
   pub encryption_keys: Secrets,
   pub cleanup_interval: Option<Duration>,
@@ -141,41 +186,130 @@ pub fn parse(value: Option<Unknown<'_>>) -> AuthResult<PostgresSettings> {
   })
 }
 
-/// The URL with the parameters tokio-postgres does not know (`sslmode`'s verify modes,
-/// `sslrootcert`) taken out: the rest, the `sslmode` and the CA file.
-fn split_url(url: &str) -> AuthResult<(String, SslMode, Option<String>)> {
-  let mut mode = SslMode::Prefer;
-  let mut root_cert = None;
+/// What authlite reads from the URL itself, and the URL left for tokio-postgres.
+#[derive(Debug)]
+struct UrlParts {
+  rest: String,
+  ssl_mode: SslMode,
+  root_cert: Option<String>,
+  /// Prisma's `connection_limit`.
+  connection_limit: Option<u32>,
+  /// Prisma's `pool_timeout`, in seconds (0: no limit).
+  pool_timeout: Option<u32>,
+}
+
+/// Splits the URL's query: the parameters authlite reads (`sslmode`'s verify modes,
+/// `sslrootcert`, Prisma's), the ones tokio-postgres reads, and any other, refused by name.
+fn split_url(url: &str) -> AuthResult<UrlParts> {
+  let mut parts = UrlParts {
+    rest: url.to_string(),
+    ssl_mode: SslMode::Prefer,
+    root_cert: None,
+    connection_limit: None,
+    pool_timeout: None,
+  };
   let Some((base, query)) = url.split_once('?') else {
-    return Ok((url.to_string(), mode, None));
+    return Ok(parts);
   };
   let mut kept = Vec::new();
   for pair in query.split('&').filter(|p| !p.is_empty()) {
     let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
     let value = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+    let whole = |max: u32| -> AuthResult<u32> {
+      value.parse::<u32>().ok().filter(|n| *n <= max).ok_or_else(|| {
+        AuthError::invalid(
+          METHOD,
+          format!("options.url: {key} must be a whole number from 0 to {max}, got {value:?}"),
+        )
+      })
+    };
     match key {
       "sslmode" => {
-        mode = SslMode::parse(&value).ok_or_else(|| {
+        parts.ssl_mode = SslMode::parse(&value).ok_or_else(|| {
           AuthError::invalid(
             METHOD,
             format!("options.url: sslmode must be disable, prefer, require, verify-ca or verify-full, got {value:?}"),
           )
         })?;
       }
-      "sslrootcert" => root_cert = Some(value.into_owned()),
-      _ => kept.push(pair),
+      "sslrootcert" => parts.root_cert = Some(value.into_owned()),
+      // Prisma's switch for transaction poolers; authlite works through them either way.
+      "pgbouncer" => {
+        if value != "true" && value != "false" {
+          return Err(AuthError::invalid(
+            METHOD,
+            format!("options.url: pgbouncer must be true or false, got {value:?}"),
+          ));
+        }
+      }
+      "connection_limit" => {
+        let n = whole(MAX_POOL_SIZE)?;
+        if n == 0 {
+          return Err(AuthError::invalid(
+            METHOD,
+            format!("options.url: connection_limit must be a whole number from 1 to {MAX_POOL_SIZE}, got 0"),
+          ));
+        }
+        parts.connection_limit = Some(n);
+      }
+      "pool_timeout" => parts.pool_timeout = Some(whole(86_400)?),
+      // Prisma's size of its prepared-statement cache: authlite prepares none.
+      "statement_cache_size" => {
+        whole(u32::MAX)?;
+      }
+      "schema" => {
+        return Err(AuthError::invalid(
+          METHOD,
+          "options.url has the parameter \"schema\" (Prisma's), which authlite does not take: it uses the tables its role finds on its search_path; remove the parameter, and if the tables are in another schema set the role's search_path (ALTER ROLE <role> SET search_path TO <schema>, public)",
+        ));
+      }
+      _ if LIBPQ_PARAMETERS.contains(&key) => kept.push(pair),
+      _ => {
+        let known: Vec<&str> = LIBPQ_PARAMETERS
+          .iter()
+          .chain(OWN_PARAMETERS.iter().skip(1))
+          .copied()
+          .collect();
+        let hint = crate::options::closest(key, &known)
+          .map(|name| format!(" (did you mean {name}?)"))
+          .unwrap_or_default();
+        return Err(AuthError::invalid(
+          METHOD,
+          format!(
+            "options.url has the parameter {key:?}, which authlite does not know{hint}; it takes {}",
+            known.join(", ")
+          ),
+        ));
+      }
     }
   }
-  let rest = if kept.is_empty() {
+  parts.rest = if kept.is_empty() {
     base.to_string()
   } else {
     format!("{base}?{}", kept.join("&"))
   };
-  Ok((rest, mode, root_cert))
+  Ok(parts)
 }
 
 fn settings(options: PostgresDatabaseOptions) -> AuthResult<PostgresSettings> {
-  let (url, ssl_mode, root_cert) = split_url(options.url.trim())?;
+  let UrlParts {
+    rest: url,
+    ssl_mode,
+    root_cert,
+    connection_limit,
+    pool_timeout,
+  } = split_url(options.url.trim())?;
+  let pool_size = match (options.pool_size, connection_limit) {
+    (Some(size), Some(limit)) if size != limit => {
+      return Err(AuthError::invalid(
+        METHOD,
+        format!(
+          "options.url's connection_limit={limit} and options.poolSize {size} disagree; give one of them"
+        ),
+      ))
+    }
+    (size, limit) => size.or(limit).unwrap_or(DEFAULT_POOL_SIZE),
+  };
   // The parser's messages name the part that is wrong, never the URL (it holds the password).
   let mut config = tokio_postgres::Config::from_str(&url).map_err(|err| {
     AuthError::invalid(
@@ -223,8 +357,13 @@ fn settings(options: PostgresDatabaseOptions) -> AuthResult<PostgresSettings> {
     config,
     ssl_mode,
     ca,
-    pool_size: options.pool_size.unwrap_or(DEFAULT_POOL_SIZE),
+    pool_size,
     connect_timeout,
+    wait_timeout: match pool_timeout {
+      None => Some(DEFAULT_WAIT_TIMEOUT),
+      Some(0) => None,
+      Some(seconds) => Some(Duration::from_secs(u64::from(seconds))),
+    },
     hash_session_tokens: options.hash_session_tokens.unwrap_or(true),
     encryption_keys: Secrets(match options.encryption_key {
       None => Vec::new(),
@@ -261,7 +400,7 @@ impl PostgresSettings {
       .create_timeout(Some(
         self.connect_timeout * (self.config.get_hosts().len() as u32).max(1),
       ))
-      .wait_timeout(Some(Duration::from_secs(30)))
+      .wait_timeout(self.wait_timeout)
       .build()
       .map_err(|err| {
         AuthError::new(
@@ -279,14 +418,31 @@ mod tests {
 
   #[test]
   fn ssl_parameters_are_taken_out_of_the_url() {
-    let (rest, mode, ca) = split_url(
+    let parts = split_url(
       "postgres://u:p@h1:5432,h2:5433/db?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x",
     )
     .unwrap();
-    assert_eq!(rest, "postgres://u:p@h1:5432,h2:5433/db?application_name=x");
-    assert_eq!(mode, SslMode::VerifyFull);
-    assert_eq!(ca.as_deref(), Some("/tmp/ca.pem"));
+    assert_eq!(parts.rest, "postgres://u:p@h1:5432,h2:5433/db?application_name=x");
+    assert_eq!(parts.ssl_mode, SslMode::VerifyFull);
+    assert_eq!(parts.root_cert.as_deref(), Some("/tmp/ca.pem"));
     assert!(split_url("postgres://h/db?sslmode=bogus").is_err());
+  }
+
+  #[test]
+  fn prisma_parameters_are_read_and_unknown_ones_named() {
+    let parts = split_url(
+      "postgres://u:p@h:6543/db?pgbouncer=true&connection_limit=1&pool_timeout=0&statement_cache_size=0&connect_timeout=3",
+    )
+    .unwrap();
+    assert_eq!(parts.rest, "postgres://u:p@h:6543/db?connect_timeout=3");
+    assert_eq!((parts.connection_limit, parts.pool_timeout), (Some(1), Some(0)));
+    let err = split_url("postgres://h/db?pgbouncr=true").unwrap_err().message;
+    assert!(
+      err.contains("\"pgbouncr\"") && err.contains("did you mean pgbouncer?"),
+      "{err}"
+    );
+    assert!(split_url("postgres://h/db?pgbouncer=1").is_err());
+    assert!(split_url("postgres://h/db?connection_limit=0").is_err());
   }
 
   #[test]

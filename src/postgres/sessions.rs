@@ -1,7 +1,7 @@
 //! The `session` table on PostgreSQL. As on SQLite, the stored key is the SHA-256 hex of the
 //! token unless `hashSessionTokens: false`; callers pass and get back the token itself.
 
-use deadpool_postgres::Client;
+use super::query::Conn;
 
 use super::query::{self, get};
 use super::types::{Millis, Time};
@@ -21,7 +21,7 @@ fn key(token: &str, hashed: bool) -> String {
 }
 
 /// Inserts a session for an existing user.
-pub async fn create(client: &Client, session: &Session, hashed: bool) -> AuthResult<Session> {
+pub async fn create(client: &Conn, session: &Session, hashed: bool) -> AuthResult<Session> {
   let conflict = |_: &str| "a session with this sessionToken already exists".to_string();
   query::execute(
     client,
@@ -45,7 +45,7 @@ pub async fn create(client: &Client, session: &Session, hashed: bool) -> AuthRes
 /// The session and its user, in one query. Expired sessions are returned too: Auth.js checks
 /// `expires` and deletes them itself.
 pub async fn get_session_and_user(
-  client: &Client,
+  client: &Conn,
   token: &str,
   hashed: bool,
 ) -> AuthResult<Option<(Session, User)>> {
@@ -68,7 +68,7 @@ pub async fn get_session_and_user(
 }
 
 /// Changes `expires` and/or `userId`; `None` when the session does not exist.
-pub async fn update(client: &Client, patch: &SessionPatch, hashed: bool) -> AuthResult<Option<Session>> {
+pub async fn update(client: &Conn, patch: &SessionPatch, hashed: bool) -> AuthResult<Option<Session>> {
   const METHOD: &str = methods::UPDATE_SESSION;
   let token = key(&patch.session_token, hashed);
   let conflict = |_: &str| "conflicting session".to_string();
@@ -99,7 +99,7 @@ pub async fn update(client: &Client, patch: &SessionPatch, hashed: bool) -> Auth
 }
 
 /// Deletes a session; returns it, or `None` when it was already gone.
-pub async fn delete(client: &Client, token: &str, hashed: bool) -> AuthResult<Option<Session>> {
+pub async fn delete(client: &Conn, token: &str, hashed: bool) -> AuthResult<Option<Session>> {
   const METHOD: &str = methods::DELETE_SESSION;
   let row = query::opt(
     client,

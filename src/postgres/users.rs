@@ -1,6 +1,6 @@
 //! The `user` table on PostgreSQL.
 
-use deadpool_postgres::Client;
+use super::query::Conn;
 use tokio_postgres::Row;
 
 use super::query::{self, get};
@@ -23,7 +23,7 @@ pub fn from_row(row: &Row, method: &'static str, at: usize) -> AuthResult<User> 
 }
 
 /// Inserts a user; a duplicate id or email is a conflict.
-pub async fn create(client: &Client, user: &User) -> AuthResult<User> {
+pub async fn create(client: &Conn, user: &User) -> AuthResult<User> {
   let conflict = |constraint: &str| {
     if constraint.ends_with("pkey") {
       format!("a user with id {:?} already exists", user.id)
@@ -54,7 +54,7 @@ pub async fn create(client: &Client, user: &User) -> AuthResult<User> {
 }
 
 async fn get_where(
-  client: &Client,
+  client: &Conn,
   method: &'static str,
   sql: &str,
   keys: &query::Params<'_>,
@@ -66,20 +66,20 @@ async fn get_where(
 }
 
 /// The user with this id.
-pub async fn get_by_id(client: &Client, id: &str) -> AuthResult<Option<User>> {
+pub async fn get_by_id(client: &Conn, id: &str) -> AuthResult<Option<User>> {
   let sql = concat!("SELECT ", user_columns!(), r#" FROM "user" WHERE "id" = $1"#);
   get_where(client, methods::GET_USER, sql, &[&id]).await
 }
 
 /// The user with this email.
-pub async fn get_by_email(client: &Client, email: &str) -> AuthResult<Option<User>> {
+pub async fn get_by_email(client: &Conn, email: &str) -> AuthResult<Option<User>> {
   let sql = concat!("SELECT ", user_columns!(), r#" FROM "user" WHERE "email" = $1"#);
   get_where(client, methods::GET_USER_BY_EMAIL, sql, &[&email]).await
 }
 
 /// The user who owns the account `provider`/`provider_account_id`.
 pub async fn get_by_account(
-  client: &Client,
+  client: &Conn,
   provider: &str,
   provider_account_id: &str,
 ) -> AuthResult<Option<User>> {
@@ -100,7 +100,7 @@ pub async fn get_by_account(
 /// Applies `patch` and returns the whole user; a missing user is an error. Without custom
 /// fields this is one statement; with them, the stored fields are read and merged in a
 /// transaction (the row locked meanwhile).
-pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> {
+pub async fn update(client: &mut Conn, patch: &UserPatch) -> AuthResult<User> {
   const METHOD: &str = methods::UPDATE_USER;
   let missing = || AuthError::not_found(METHOD, format!("no user has id {:?}", patch.id));
   if patch.extra.is_empty() {
@@ -140,22 +140,25 @@ pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> 
   }
   let db = super::error::pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
-  let row = tx
-    .query_opt(
-      concat!(
-        "SELECT ",
-        user_columns!(),
-        r#" FROM "user" WHERE "id" = $1 FOR UPDATE"#
-      ),
-      &[&patch.id],
-    )
-    .await
-    .map_err(&db)?
-    .ok_or_else(missing)?;
+  let row = query::opt(
+    &tx,
+    METHOD,
+    concat!(
+      "SELECT ",
+      user_columns!(),
+      r#" FROM "user" WHERE "id" = $1 FOR UPDATE"#
+    ),
+    &[&patch.id],
+    None,
+  )
+  .await?
+  .ok_or_else(missing)?;
   let mut user = from_row(&row, METHOD, 0)?;
   user.apply(patch);
   let conflict = |_: &str| email_taken(&user.email);
-  tx.execute(
+  query::execute(
+    &tx,
+    METHOD,
     r#"UPDATE "user" SET "name" = $2, "email" = $3, "emailVerified" = $4, "image" = $5, "authlite_extra" = $6 WHERE "id" = $1"#,
     &[
       &user.id,
@@ -165,9 +168,9 @@ pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> 
       &user.image,
       &extra_to_sql(&user.extra),
     ],
+    Some(&conflict),
   )
-  .await
-  .map_err(|err| super::error::from_pg(METHOD, &err, Some(&conflict)))?;
+  .await?;
   tx.commit().await.map_err(&db)?;
   Ok(user)
 }
@@ -175,7 +178,7 @@ pub async fn update(client: &mut Client, patch: &UserPatch) -> AuthResult<User> 
 /// Deletes the user with their sessions, accounts and authenticators in one statement (so in
 /// one transaction, not relying on the foreign keys' cascades, which a database made by another
 /// tool may lack). Returns the deleted user, or `None` when there was none.
-pub async fn delete(client: &Client, id: &str) -> AuthResult<Option<User>> {
+pub async fn delete(client: &Conn, id: &str) -> AuthResult<Option<User>> {
   const METHOD: &str = methods::DELETE_USER;
   let sql = concat!(
     r#"WITH s AS (DELETE FROM "session" WHERE "userId" = $1),

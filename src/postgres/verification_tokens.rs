@@ -1,6 +1,6 @@
 //! The `verificationToken` table on PostgreSQL.
 
-use deadpool_postgres::Client;
+use super::query::Conn;
 
 use super::query::{self, get};
 use super::types::{Millis, Time};
@@ -9,7 +9,7 @@ use crate::methods;
 use crate::model::VerificationToken;
 
 /// Stores a token.
-pub async fn create(client: &Client, token: &VerificationToken) -> AuthResult<VerificationToken> {
+pub async fn create(client: &Conn, token: &VerificationToken) -> AuthResult<VerificationToken> {
   let conflict = |_: &str| "this verification token already exists".to_string();
   query::execute(
     client,
@@ -33,7 +33,7 @@ pub async fn create(client: &Client, token: &VerificationToken) -> AuthResult<Ve
 /// Deletes and returns the token in one statement: of concurrent callers, in any process,
 /// exactly one gets it.
 pub async fn use_token(
-  client: &Client,
+  client: &Conn,
   identifier: &str,
   token: &str,
 ) -> AuthResult<Option<VerificationToken>> {
