@@ -99,6 +99,19 @@ pub fn pg(method: &'static str) -> impl Fn(tokio_postgres::Error) -> AuthError {
   move |err| from_pg(method, &err, None)
 }
 
+/// A value that `ToSql` refused while authlite wrote it into a statement (`literal`): one that
+/// does not fit its column is invalid input naming the field, anything else a database error.
+pub fn from_value(method: &'static str, err: &(dyn std::error::Error + 'static)) -> AuthError {
+  if let Some(fit) = err.downcast_ref::<super::types::DoesNotFit>() {
+    return AuthError::invalid(method, fit.0.clone());
+  }
+  AuthError::new(
+    Code::Database,
+    method,
+    format!("PostgreSQL: a value cannot be sent: {}", with_causes(err)),
+  )
+}
+
 /// The message of a value that did not fit its column (`types::DoesNotFit`).
 fn does_not_fit(err: &tokio_postgres::Error) -> Option<String> {
   let mut source = std::error::Error::source(err);

@@ -21,6 +21,11 @@ pub struct Migration {
 }
 
 /// The schema, in order.
+/// The schema version the migrations bring a database to.
+pub fn latest_version() -> i32 {
+  MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
 pub const MIGRATIONS: &[Migration] = &[
   Migration {
     version: 1,
@@ -70,7 +75,7 @@ pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult
   .await?
   .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the version query returned no row"))?;
   let current: i32 = get(&row, METHOD, 0)?;
-  let latest = MIGRATIONS.last().map_or(0, |m| m.version);
+  let latest = latest_version();
   if current > latest {
     return Err(AuthError::new(
       Code::Database,

@@ -10,6 +10,7 @@ pub mod authenticators;
 pub mod copy;
 pub mod error;
 pub mod handle;
+pub mod literal;
 pub mod migrations;
 pub mod options;
 pub mod query;

@@ -1,29 +1,41 @@
-//! Running a statement, so that it works through any connection pooler, and its error mapped to
-//! an authlite error.
+//! Running a statement, so that it is planned once yet works through any connection pooler, and
+//! its error mapped to an authlite error.
 //!
-//! Every statement is sent unnamed, as one Parse/Bind/Describe/Execute/Sync message in a single
-//! round trip (tokio-postgres's `query_typed`). No statement is ever prepared under a name: a
-//! transaction pooler (PgBouncer in transaction mode, Supabase's and Neon's pooled URLs) hands
-//! each transaction to whichever server connection is free, where a named statement may be
-//! missing or, worse, be another client's statement of the same name, which would run instead.
-//! An unnamed statement lives only until the next Parse of the same message, so a pooler cannot
-//! separate it from its Bind.
+//! A transaction pooler (PgBouncer in transaction mode, Supabase's and Neon's pooled URLs) hands
+//! each transaction to whichever server connection is free. A protocol-level prepared statement
+//! named by a counter (tokio-postgres's `s0`, `s1`, ...) may then be missing there or, worse, be
+//! another process's statement of the same name, which would run instead. So authlite never
+//! prepares one. Instead:
+//!
+//! - Each statement is prepared at the SQL level under a name derived from its text and the
+//!   schema version (`authlite_<version>_<sha-256 of the text>`): two statements of the same
+//!   name are the same statement, whichever process or server connection prepared it, so a
+//!   name can never run another statement.
+//! - A call sends `EXECUTE <name>(<values>)` unnamed, as one Parse/Bind/Describe/Execute/Sync
+//!   message (tokio-postgres's `query_typed`): one round trip, and the server reuses its plan.
+//!   A utility statement takes no protocol parameters, so the values are written into it
+//!   exactly (`literal`); a value of a type `literal` does not write sends the statement itself.
+//! - Where the server connection lacks it (a pooler's other connection, a new connection) the
+//!   server answers "prepared statement does not exist" before running anything; the call then
+//!   prepares it (for the next calls there) and runs the statement itself unnamed.
+//! - Inside a transaction, which a pooler keeps on one server connection but which a failed
+//!   `EXECUTE` would abort, the statement itself is sent unnamed.
 //!
 //! The binary encoding of a parameter depends on its type (`types`: a time as `timestamp` or
 //! `timestamptz`, a counter as `integer` or `bigint`), which the server infers from the columns.
-//! Those types are asked of the server once per statement text per open database
-//! (`Statements`): the statement is `PREPARE`d under a name unique to this process and the query,
-//! `pg_prepared_statements` read and the name deallocated, all in one simple-query message, which
-//! a pooler keeps on one server connection. Every later call reuses the types.
+//! Preparing a statement also reads those types from `pg_prepared_statements`, in the same
+//! simple-query message (one round trip, on one server connection even through a pooler); they
+//! are kept per open database (`Statements`).
 
 use std::collections::HashMap;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::TryStreamExt;
+use sha2::{Digest, Sha256};
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{Kind, ToSql, Type};
-use tokio_postgres::{Row, RowStream, SimpleQueryMessage};
+use tokio_postgres::{Row, SimpleQueryMessage};
 
 use super::error::{from_pg, Conflict};
 use crate::error::{AuthError, AuthResult, Code};
@@ -31,53 +43,57 @@ use crate::error::{AuthError, AuthResult, Code};
 /// Parameters of a statement.
 pub type Params<'a> = [&'a (dyn ToSql + Sync)];
 
-/// The parameter types of the statements run on one database, learnt once per statement text.
+/// A statement as authlite runs it: its prepared name and its parameter types.
+struct Prepared {
+  name: String,
+  types: Arc<[Type]>,
+}
+
+/// The statements run on one database so far, by text.
+#[derive(Default)]
 pub struct Statements {
-  types: Mutex<HashMap<String, Arc<[Type]>>>,
-  /// Makes this process's `PREPARE` names unique among every client of the server.
-  tag: String,
-  probes: AtomicU64,
+  known: Mutex<HashMap<String, Arc<Prepared>>>,
 }
 
 impl Statements {
-  /// An empty cache, with a random tag for its probes' names.
+  /// An empty cache.
   pub fn new() -> Self {
-    let mut bytes = [0u8; 8];
-    // A tag that is not random only risks a loud "already exists" error, never a wrong result.
-    let _ = getrandom::fill(&mut bytes);
-    Statements {
-      types: Mutex::new(HashMap::new()),
-      tag: hex::encode(bytes),
-      probes: AtomicU64::new(0),
-    }
+    Self::default()
   }
 
-  fn known(&self, sql: &str) -> Option<Arc<[Type]>> {
-    self.types.lock().ok()?.get(sql).cloned()
+  fn get(&self, sql: &str) -> Option<Arc<Prepared>> {
+    self.known.lock().ok()?.get(sql).cloned()
   }
 
-  fn remember(&self, sql: &str, types: Arc<[Type]>) {
-    if let Ok(mut map) = self.types.lock() {
-      map.insert(sql.to_string(), types);
+  fn remember(&self, sql: &str, prepared: Arc<Prepared>) {
+    if let Ok(mut map) = self.known.lock() {
+      map.insert(sql.to_string(), prepared);
     }
   }
 }
 
-impl Default for Statements {
-  fn default() -> Self {
-    Self::new()
-  }
+/// The name a statement is prepared under: the schema version and a digest of its text, so the
+/// same name always means the same statement.
+fn prepared_name(sql: &str) -> String {
+  let digest = Sha256::digest(sql.as_bytes());
+  format!(
+    "authlite_{}_{}",
+    super::migrations::latest_version(),
+    hex::encode(&digest[..12])
+  )
 }
 
 /// What statements run on: a pooled connection (`Conn`) or a transaction on one (`Tx`).
 pub trait Runner: Sync {
   /// The tokio-postgres client the statement is sent on.
   fn pg(&self) -> &tokio_postgres::Client;
-  /// The database's statement types.
+  /// The database's statements.
   fn statements(&self) -> &Statements;
+  /// Whether this is a transaction (where a failed `EXECUTE` would abort it).
+  fn in_transaction(&self) -> bool;
 }
 
-/// A connection from the pool, with its database's statement types (returned to the pool when
+/// A connection from the pool, with its database's statements (returned to the pool when
 /// dropped).
 pub struct Conn {
   client: deadpool_postgres::Client,
@@ -106,6 +122,9 @@ impl Runner for Conn {
   fn statements(&self) -> &Statements {
     &self.statements
   }
+  fn in_transaction(&self) -> bool {
+    false
+  }
 }
 
 /// A transaction on a pooled connection; rolled back when dropped uncommitted.
@@ -133,6 +152,9 @@ impl Runner for Tx<'_> {
   fn statements(&self) -> &Statements {
     self.statements
   }
+  fn in_transaction(&self) -> bool {
+    true
+  }
 }
 
 /// Runs `sql` and returns its row, if any; `conflict` words a unique-key violation.
@@ -143,7 +165,7 @@ pub async fn opt(
   params: &Params<'_>,
   conflict: Option<Conflict<'_>>,
 ) -> AuthResult<Option<Row>> {
-  let rows = all_or(on, method, sql, params, conflict).await?;
+  let (rows, _) = run(on, method, sql, params, conflict).await?;
   if rows.len() > 1 {
     return Err(AuthError::new(
       Code::Database,
@@ -164,21 +186,7 @@ pub async fn all(
   sql: &str,
   params: &Params<'_>,
 ) -> AuthResult<Vec<Row>> {
-  all_or(on, method, sql, params, None).await
-}
-
-async fn all_or(
-  on: &impl Runner,
-  method: &'static str,
-  sql: &str,
-  params: &Params<'_>,
-  conflict: Option<Conflict<'_>>,
-) -> AuthResult<Vec<Row>> {
-  let stream = start(on, method, sql, params, conflict).await?;
-  stream
-    .try_collect()
-    .await
-    .map_err(|err| from_pg(method, &err, conflict))
+  Ok(run(on, method, sql, params, None).await?.0)
 }
 
 /// Runs `sql` and returns how many rows it changed.
@@ -189,81 +197,128 @@ pub async fn execute(
   params: &Params<'_>,
   conflict: Option<Conflict<'_>>,
 ) -> AuthResult<u64> {
-  let mut stream = pin!(start(on, method, sql, params, conflict).await?);
-  while stream
-    .try_next()
-    .await
-    .map_err(|err| from_pg(method, &err, conflict))?
-    .is_some()
-  {}
-  Ok(stream.rows_affected().unwrap_or(0))
+  Ok(run(on, method, sql, params, conflict).await?.1)
 }
 
-/// Sends the statement, unnamed, with its parameters typed as the server inferred them.
-async fn start(
+/// Runs the statement (see the module's documentation); returns its rows and how many rows it
+/// changed.
+async fn run(
   on: &impl Runner,
   method: &'static str,
   sql: &str,
   params: &Params<'_>,
   conflict: Option<Conflict<'_>>,
-) -> AuthResult<RowStream> {
-  let types = parameter_types(on, method, sql, params.len()).await?;
-  on.pg()
-    .query_typed_raw(sql, params.iter().copied().zip(types.iter().cloned()))
-    .await
-    .map_err(|err| from_pg(method, &err, conflict))
-}
-
-/// The types of the statement's parameters: known, or asked of the server (once).
-async fn parameter_types(
-  on: &impl Runner,
-  method: &'static str,
-  sql: &str,
-  count: usize,
-) -> AuthResult<Arc<[Type]>> {
-  if count == 0 {
-    return Ok(Arc::from(Vec::new()));
-  }
-  let statements = on.statements();
-  let types = match statements.known(sql) {
-    Some(types) => types,
+) -> AuthResult<(Vec<Row>, u64)> {
+  let failed = |err: tokio_postgres::Error| from_pg(method, &err, conflict);
+  let prepared = match on.statements().get(sql) {
+    Some(prepared) => prepared,
     None => {
-      let types: Arc<[Type]> = probe(on, method, sql).await?.into();
-      statements.remember(sql, Arc::clone(&types));
-      types
+      // The first call in this process: prepared on this server connection as it is learnt.
+      let prepared = Arc::new(prepare(on, method, sql, false).await?);
+      on.statements().remember(sql, Arc::clone(&prepared));
+      prepared
     }
   };
-  if types.len() != count {
+  if prepared.types.len() != params.len() {
     return Err(AuthError::new(
       Code::Internal,
       method,
       format!(
-        "the statement has {} parameters but was given {count}; please report this bug",
-        types.len()
+        "the statement has {} parameters but was given {}; please report this bug",
+        prepared.types.len(),
+        params.len()
       ),
     ));
   }
-  Ok(types)
+  if !on.in_transaction() {
+    if let Some(execute) = execute_text(method, &prepared, params)? {
+      match send(on, &execute, &[], &[]).await {
+        Err(err) if let Some(stale) = not_prepared_here(&err) => {
+          // Nothing ran. Prepared for the next call on this server connection (through a
+          // pooler, on whichever it is now), then this call runs the statement itself.
+          prepare(on, method, sql, stale).await?;
+        }
+        outcome => return outcome.map_err(failed),
+      }
+    }
+  }
+  send(on, sql, &prepared.types, params).await.map_err(failed)
 }
 
-/// Asks the server which types it infers for the statement's parameters: `PREPARE`, read
-/// `pg_prepared_statements`, `DEALLOCATE`, in one simple-query message (one round trip, on one
-/// server connection even through a transaction pooler).
-async fn probe(on: &impl Runner, method: &'static str, sql: &str) -> AuthResult<Vec<Type>> {
-  let statements = on.statements();
-  let name = format!(
-    "authlite_types_{}_{}",
-    statements.tag,
-    statements.probes.fetch_add(1, Ordering::Relaxed)
-  );
+/// `EXECUTE <name>(<values>)`, or `None` when a value's type cannot be written (see `literal`).
+fn execute_text(
+  method: &'static str,
+  prepared: &Prepared,
+  params: &Params<'_>,
+) -> AuthResult<Option<String>> {
+  let mut values = Vec::with_capacity(params.len());
+  for (param, ty) in params.iter().zip(prepared.types.iter()) {
+    match super::literal::literal(*param, ty) {
+      Ok(Some(value)) => values.push(value),
+      Ok(None) => return Ok(None),
+      Err(err) => return Err(super::error::from_value(method, &*err)),
+    }
+  }
+  Ok(Some(if values.is_empty() {
+    format!("EXECUTE {}", prepared.name)
+  } else {
+    format!("EXECUTE {}({})", prepared.name, values.join(", "))
+  }))
+}
+
+/// Whether the `EXECUTE` ran nothing because the server connection lacks the prepared statement
+/// (`Some(false)`) or has a stale one, whose result columns changed since it was prepared
+/// because a tool altered the table (`Some(true)`).
+fn not_prepared_here(err: &tokio_postgres::Error) -> Option<bool> {
+  let db = err.as_db_error()?;
+  if *db.code() == SqlState::INVALID_SQL_STATEMENT_NAME {
+    Some(false)
+  } else if *db.code() == SqlState::FEATURE_NOT_SUPPORTED && db.message().contains("cached plan") {
+    Some(true)
+  } else {
+    None
+  }
+}
+
+/// Sends `sql` unnamed with its typed parameters and reads the whole answer.
+async fn send(
+  on: &impl Runner,
+  sql: &str,
+  types: &[Type],
+  params: &Params<'_>,
+) -> Result<(Vec<Row>, u64), tokio_postgres::Error> {
+  let stream = on
+    .pg()
+    .query_typed_raw(sql, params.iter().copied().zip(types.iter().cloned()))
+    .await?;
+  let mut stream = pin!(stream);
+  let mut rows = Vec::new();
+  while let Some(row) = stream.try_next().await? {
+    rows.push(row);
+  }
+  let changed = stream.rows_affected().unwrap_or(0);
+  Ok((rows, changed))
+}
+
+/// Prepares the statement under its name on the server connection the message lands on (unless
+/// it is there already; `replace`: in place of the one there) and reads its parameter types, in
+/// one simple-query message.
+async fn prepare(on: &impl Runner, method: &'static str, sql: &str, replace: bool) -> AuthResult<Prepared> {
+  let name = prepared_name(sql);
+  let there = format!("EXISTS (SELECT FROM pg_prepared_statements WHERE name = '{name}')");
+  let make = format!("EXECUTE $authlite_sql$PREPARE {name} AS {sql}$authlite_sql$;");
+  let body = if replace {
+    format!("IF {there} THEN EXECUTE 'DEALLOCATE {name}'; END IF; {make}")
+  } else {
+    format!("IF NOT {there} THEN {make} END IF;")
+  };
   let text = format!(
-    "PREPARE {name} AS {sql};\n\
+    "DO $authlite$ BEGIN {body} END $authlite$;\n\
      SELECT t.oid::text, t.typname::text, n.nspname::text, t.typtype::text, t.typbasetype::text\n\
        FROM pg_prepared_statements s\n\
        CROSS JOIN LATERAL unnest(s.parameter_types::oid[]) WITH ORDINALITY AS p(type, position)\n\
        JOIN pg_type t ON t.oid = p.type JOIN pg_namespace n ON n.oid = t.typnamespace\n\
-       WHERE s.name = '{name}' ORDER BY p.position;\n\
-     DEALLOCATE {name};"
+       WHERE s.name = '{name}' ORDER BY p.position"
   );
   let messages = on
     .pg()
@@ -296,7 +351,10 @@ async fn probe(on: &impl Runner, method: &'static str, sql: &str) -> AuthResult<
       number(4)?,
     ));
   }
-  Ok(types)
+  Ok(Prepared {
+    name,
+    types: types.into(),
+  })
 }
 
 /// The tokio-postgres type for a parameter type the server named: a built-in one, a domain's
@@ -351,6 +409,18 @@ pub fn extra(row: &Row, method: &'static str, index: usize) -> AuthResult<crate:
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn a_prepared_name_is_the_same_for_the_same_text_only() {
+    let a = prepared_name("SELECT 1");
+    assert_eq!(a, prepared_name("SELECT 1"));
+    assert_ne!(a, prepared_name("SELECT 2"));
+    assert!(a.starts_with(&format!(
+      "authlite_{}_",
+      super::super::migrations::latest_version()
+    )));
+    assert!(a.len() < 64, "PostgreSQL names are at most 63 bytes: {a}");
+  }
 
   #[test]
   fn parameter_types_are_built_in_or_named() {
