@@ -33,7 +33,7 @@ function run(...args) {
 const withParams = (url, params) => `${url}${url.includes('?') ? '&' : '?'}${params}`
 
 describe('PostgreSQL through PgBouncer in transaction mode', { skip }, () => {
-  test('processes that read, write and exit, new ones after: every read right, nothing deleted that was not asked, every acknowledged write there', async () => {
+  test('processes that read, write and exit, new ones after: every read right, nothing deleted that was not asked, every acknowledged write there', async (t) => {
     const direct = await freshPostgresUrl()
     const url = (await pgbouncer()).pooled(direct)
     const target = { backend: 'postgres', url: direct }
@@ -84,6 +84,13 @@ describe('PostgreSQL through PgBouncer in transaction mode', { skip }, () => {
     assert.deepEqual(deleted.filter((id) => present.has(id)), [], 'every acknowledged deleteUser took effect')
     const [{ n: sessionsLeft }] = await rows(target, `SELECT count(*) AS n FROM "session" WHERE "userId" LIKE 'c%'`)
     assert.equal(sessionsLeft, 0, 'every acknowledged deleteSession took effect')
+    const calls = (list) => list.reduce((sum, r) => sum + r.calls, 0)
+    t.diagnostic(
+      `pooler: ${seeded.length * 3} seeding calls by 3 processes at once on an empty database; ` +
+        `${calls(reads)} reads by 5 read-only processes (one with ?pgbouncer=true), 0 wrong, 0 failed; ` +
+        `${calls(churns)} write-flow calls by 3 writers (one with ?pgbouncer=true), 0 failed; on the server: ${counts.users} users ` +
+        `(${seeded.length} seeded + ${kept.length} kept, ${deleted.length} deleted as asked), ${counts.sessions} sessions`,
+    )
   })
 
   test("Prisma's URL parameters: pgbouncer=true is accepted, connection_limit caps the pool, an unknown one is named", async () => {
