@@ -15,9 +15,13 @@ import { fileURLToPath } from 'node:url'
 import { describe, test } from 'node:test'
 
 import { openAuthDatabase, PostgresAdapter, SqliteAdapter } from '../index.mjs'
+import { pgbouncerAvailable } from '../scripts/pgbouncer.mjs'
 import { BACKENDS, cli, freshPostgresUrl, pgbouncer, rows, tempDbPath, unbound } from './helpers.mjs'
 
-const skip = !BACKENDS.includes('postgres') && 'PostgreSQL is not among the backends here'
+const skip =
+  (!BACKENDS.includes('postgres') && 'PostgreSQL is not among the backends here') ||
+  (!pgbouncerAvailable() && process.env.AUTHLITE_REQUIRE_POSTGRES !== '1' &&
+    'PgBouncer is not installed (/usr/sbin/pgbouncer); set AUTHLITE_REQUIRE_POSTGRES=1 to fail instead')
 const worker = fileURLToPath(new URL('./fixtures/pooler-worker.mjs', import.meta.url))
 
 /** Runs the worker fixture in a child process; resolves to its JSON result. */

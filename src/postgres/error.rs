@@ -80,7 +80,7 @@ pub fn from_pg(
 
 /// The error and its causes, `outer: inner: ...` (tokio-postgres says "error connecting to
 /// server" and keeps the reason, e.g. "Connection refused", in its source).
-fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+pub fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
   let mut text = err.to_string();
   let mut source = err.source();
   while let Some(inner) = source {

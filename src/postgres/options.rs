@@ -314,7 +314,10 @@ fn settings(options: PostgresDatabaseOptions) -> AuthResult<PostgresSettings> {
   let mut config = tokio_postgres::Config::from_str(&url).map_err(|err| {
     AuthError::invalid(
       METHOD,
-      format!("options.url is not a PostgreSQL URL (postgres://user:password@host:5432/database): {err}"),
+      format!(
+        "options.url is not a PostgreSQL URL (postgres://user:password@host:5432/database): {}",
+        super::error::with_causes(&err)
+      ),
     )
   })?;
   if !url.starts_with("postgres://") && !url.starts_with("postgresql://") && !url.contains('=') {
@@ -459,6 +462,7 @@ mod tests {
     assert_eq!(settings.config.get_hosts().len(), 2);
     let err = settings_err("postgres://u:secret@h1:notaport/db");
     assert!(!err.contains("secret"), "{err}");
+    assert!(err.contains("port"), "the message names what is wrong: {err}");
   }
 
   fn settings_err(url: &str) -> String {
