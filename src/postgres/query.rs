@@ -27,7 +27,7 @@
 //! simple-query message (one round trip, on one server connection even through a pooler); they
 //! are kept per open database (`Statements`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::pin::pin;
 use std::sync::{Arc, Mutex};
 
@@ -49,11 +49,18 @@ struct Prepared {
   types: Arc<[Type]>,
 }
 
-/// The statements run on one database so far, by text.
+/// The statements run on one database so far, by text, and which of them each connection of the
+/// pool has prepared (so that a direct connection never sends an `EXECUTE` the server must
+/// refuse, and its log stays clean).
 #[derive(Default)]
 pub struct Statements {
   known: Mutex<HashMap<String, Arc<Prepared>>>,
+  here: Mutex<HashMap<deadpool::managed::ObjectId, HashSet<String>>>,
 }
+
+/// Connections whose prepared statements are remembered; past that the memory starts over (it
+/// only saves a round trip; connections the pool closed leave entries behind).
+const REMEMBERED_CONNECTIONS: usize = 1024;
 
 impl Statements {
   /// An empty cache.
@@ -68,6 +75,23 @@ impl Statements {
   fn remember(&self, sql: &str, prepared: Arc<Prepared>) {
     if let Ok(mut map) = self.known.lock() {
       map.insert(sql.to_string(), prepared);
+    }
+  }
+
+  /// Whether this connection prepared the statement `name` (as far as this process knows).
+  fn prepared_on(&self, connection: deadpool::managed::ObjectId, name: &str) -> bool {
+    self
+      .here
+      .lock()
+      .is_ok_and(|map| map.get(&connection).is_some_and(|names| names.contains(name)))
+  }
+
+  fn mark_prepared_on(&self, connection: deadpool::managed::ObjectId, name: &str) {
+    if let Ok(mut map) = self.here.lock() {
+      if map.len() >= REMEMBERED_CONNECTIONS && !map.contains_key(&connection) {
+        map.clear();
+      }
+      map.entry(connection).or_default().insert(name.to_string());
     }
   }
 }
@@ -89,8 +113,9 @@ pub trait Runner: Sync {
   fn pg(&self) -> &tokio_postgres::Client;
   /// The database's statements.
   fn statements(&self) -> &Statements;
-  /// Whether this is a transaction (where a failed `EXECUTE` would abort it).
-  fn in_transaction(&self) -> bool;
+  /// The pool connection statements are sent on, or `None` in a transaction (where a failed
+  /// `EXECUTE` would abort it, so statements are sent unnamed).
+  fn connection(&self) -> Option<deadpool::managed::ObjectId>;
 }
 
 /// A connection from the pool, with its database's statements (returned to the pool when
@@ -122,8 +147,8 @@ impl Runner for Conn {
   fn statements(&self) -> &Statements {
     &self.statements
   }
-  fn in_transaction(&self) -> bool {
-    false
+  fn connection(&self) -> Option<deadpool::managed::ObjectId> {
+    Some(deadpool_postgres::Client::id(&self.client))
   }
 }
 
@@ -152,8 +177,8 @@ impl Runner for Tx<'_> {
   fn statements(&self) -> &Statements {
     self.statements
   }
-  fn in_transaction(&self) -> bool {
-    true
+  fn connection(&self) -> Option<deadpool::managed::ObjectId> {
+    None
   }
 }
 
@@ -210,12 +235,16 @@ async fn run(
   conflict: Option<Conflict<'_>>,
 ) -> AuthResult<(Vec<Row>, u64)> {
   let failed = |err: tokio_postgres::Error| from_pg(method, &err, conflict);
-  let prepared = match on.statements().get(sql) {
+  let statements = on.statements();
+  let prepared = match statements.get(sql) {
     Some(prepared) => prepared,
     None => {
       // The first call in this process: prepared on this server connection as it is learnt.
       let prepared = Arc::new(prepare(on, method, sql, false).await?);
-      on.statements().remember(sql, Arc::clone(&prepared));
+      statements.remember(sql, Arc::clone(&prepared));
+      if let Some(connection) = on.connection() {
+        statements.mark_prepared_on(connection, &prepared.name);
+      }
       prepared
     }
   };
@@ -230,8 +259,14 @@ async fn run(
       ),
     ));
   }
-  if !on.in_transaction() {
+  if let Some(connection) = on.connection() {
     if let Some(execute) = execute_text(method, &prepared, params)? {
+      if !statements.prepared_on(connection, &prepared.name) {
+        // A connection new to this statement: prepared first (if the server connection does
+        // not have it already), so a direct connection never gets an EXECUTE it must refuse.
+        prepare(on, method, sql, false).await?;
+        statements.mark_prepared_on(connection, &prepared.name);
+      }
       match send(on, &execute, &[], &[]).await {
         Err(err) if let Some(stale) = not_prepared_here(&err) => {
           // Nothing ran. Prepared for the next call on this server connection (through a
