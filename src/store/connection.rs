@@ -106,18 +106,24 @@ pub fn open(
       ));
     }
   }
+  // journal_size_limit: when the WAL starts over (or a TRUNCATE checkpoint, e.g. Litestream's,
+  // empties it) the file is cut back to 32 MiB, so a WAL that grew while a reader held an old
+  // snapshot does not keep its size on disk.
   // A 16 MiB page cache (SQLite's default is 2 MiB; better-sqlite3 builds with 16): the auth
   // tables are read and written at random keys (UUIDs, token hashes), so a cache that holds
   // their upper levels and hot leaves saves a file read on most calls. Pages are only allocated
   // as they are used.
   conn
     .execute_batch(&format!(
-      "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+      "PRAGMA synchronous = {}; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};",
       synchronous.pragma()
     ))
     .map_err(fail)?;
   Ok(conn)
 }
+
+/// Bytes the WAL file is cut back to when it starts over (`PRAGMA journal_size_limit`).
+pub const JOURNAL_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
 
 /// Creates an empty database file with mode 0600 unless the file exists (or `path` is a URI,
 /// which SQLite resolves itself). A missing directory is left for SQLite to report.
