@@ -81,15 +81,8 @@ impl Checkpoints {
     let me = Arc::clone(self);
     let job = Job::Checkpoint(Box::new(move |conn| {
       // Best effort: a checkpoint that cannot finish is retried at the next request.
-      let mut copied_all = passive_checkpoint(conn) == Some(true);
+      let copied_all = passive_checkpoint(conn) == Some(true);
       if hold {
-        me.hold.end();
-      } else if restart && copied_all {
-        // The reader that kept an older snapshot let go (Litestream between two of its read
-        // transactions): a second checkpoint, holding writes only while it copies the frames
-        // written during the first, lets the next write start the WAL over.
-        me.hold.begin();
-        copied_all = passive_checkpoint(conn) == Some(true);
         me.hold.end();
       }
       me.last_copied_all.store(copied_all, Ordering::Release);
