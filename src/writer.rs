@@ -48,8 +48,6 @@ pub struct Writer {
 pub struct Checkpoints {
   queue: Mutex<Option<Sender<Job>>>,
   pending: AtomicBool,
-  /// Whether the last checkpoint copied every frame back (no reader kept an older snapshot).
-  last_copied_all: AtomicBool,
   /// Raised while a checkpoint holds writes off (they wait on the JS thread, see `held`).
   hold: Arc<HoldSignal>,
 }
@@ -57,59 +55,39 @@ pub struct Checkpoints {
 impl Checkpoints {
   /// Queues a checkpoint unless one is already queued.
   ///
-  /// It runs beside the JS thread's writes, which go on meanwhile: the event loop never waits
-  /// for the fsync. But the WAL starts over only when a write begins with every frame copied
-  /// back, which under a steady stream of writes never happens. So past a size (`restart`) the
-  /// checkpoint holds new writes off (they wait on the JS thread; the event loop does not), and
-  /// once it is done the JS thread runs them, the first starting the WAL over. That only works
-  /// when no reader keeps an older snapshot of the WAL (a long read; Litestream, which keeps a
-  /// read transaction open while it replicates): then the checkpoint cannot copy every frame
-  /// and the WAL cannot start over, and holding writes would only stall them. So writes are
-  /// held only while the last checkpoint copied every frame back; after one that could not,
-  /// checkpoints run beside the writes until one can again. Meanwhile the WAL grows until that
-  /// reader lets go (Litestream: its own checkpoints), and the file shrinks back to
-  /// `journal_size_limit` when it starts over.
-  pub fn request(self: &Arc<Self>, restart: bool) {
+  /// Usually it runs beside the JS thread's writes, which go on meanwhile: the event loop
+  /// never waits for the fsync. But the WAL starts over only when a write begins with every
+  /// frame copied back, which under a steady stream of writes never happens, so past a size
+  /// (`hold_writes`) the checkpoint holds new writes off: they wait on the JS thread (the event
+  /// loop does not), and once it is done the JS thread runs them, the first starting the WAL
+  /// over.
+  pub fn request(self: &Arc<Self>, hold_writes: bool) {
     if self.pending.swap(true, Ordering::AcqRel) {
       return;
-    }
-    let hold = restart && self.last_copied_all.load(Ordering::Acquire);
-    if hold {
-      // From now on: the writes that come while the checkpoint waits in the queue are held too.
-      self.hold.begin();
     }
     let me = Arc::clone(self);
     let job = Job::Checkpoint(Box::new(move |conn| {
       // Best effort: a checkpoint that cannot finish is retried at the next request.
-      let copied_all = passive_checkpoint(conn) == Some(true);
-      if hold {
+      let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+      me.pending.store(false, Ordering::Release);
+      if hold_writes {
         me.hold.end();
       }
-      me.last_copied_all.store(copied_all, Ordering::Release);
-      me.pending.store(false, Ordering::Release);
     }));
+    if hold_writes {
+      self.hold.begin();
+    }
     let sent = match self.queue.lock() {
       Ok(queue) => queue.as_ref().map(|q| q.send(job).is_ok()).unwrap_or(false),
       Err(_) => false,
     };
     if !sent {
-      if hold {
+      if hold_writes {
         self.hold.end();
       }
       self.pending.store(false, Ordering::Release);
     }
   }
-}
-
-/// A PASSIVE checkpoint (it waits for no one); `Some(true)` when it copied back every frame the
-/// WAL held when it began (no reader kept an older snapshot), `None` when it failed.
-fn passive_checkpoint(conn: &mut Connection) -> Option<bool> {
-  conn
-    .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-      let (busy, frames, copied): (i64, i64, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-      Ok(busy == 0 && frames >= 0 && copied == frames)
-    })
-    .ok()
 }
 
 /// The writer thread's loop: takes every job queued so far, runs the writes among them in one
@@ -278,7 +256,6 @@ impl Writer {
       checkpoints: Arc::new(Checkpoints {
         queue: Mutex::new(Some(queue.clone())),
         pending: AtomicBool::new(false),
-        last_copied_all: AtomicBool::new(true),
         hold,
       }),
       queue: Some(queue),
