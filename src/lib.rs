@@ -15,6 +15,7 @@ mod schema;
 
 pub mod backend;
 pub mod batch;
+pub mod busy_wait;
 pub mod cleanup;
 pub mod convert;
 pub mod crypto;
@@ -25,6 +26,7 @@ pub mod model;
 pub mod options;
 pub mod postgres;
 pub mod store;
+pub mod wal_restart;
 pub mod writer;
 
 use std::rc::Rc;
@@ -183,7 +185,11 @@ impl AuthDatabase {
     }
     let write_conn = Arc::new(Mutex::new(write_conn));
     let hold = Arc::new(HoldSignal::default());
-    let writer = Writer::start(Arc::clone(&write_conn), Arc::clone(&hold))?;
+    let busy_wait = match settings.location {
+      Location::File(_) => Some(settings.busy_timeout),
+      Location::Memory => None,
+    };
+    let writer = Writer::start(Arc::clone(&write_conn), Arc::clone(&hold), busy_wait)?;
     // `:memory:` is private to its connection, so the JS thread shares the writer's.
     let js_conn = match &settings.location {
       Location::Memory => write_conn,
@@ -205,6 +211,7 @@ impl AuthDatabase {
               // WAL starts over (and `pages` drops) at the first commit after a full checkpoint.
               if pages < threshold - CHECKPOINT_PAGES {
                 threshold = CHECKPOINT_PAGES;
+                checkpoints.restarted();
               }
               if pages >= threshold {
                 threshold = pages + CHECKPOINT_PAGES;

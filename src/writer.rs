@@ -10,13 +10,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::Env;
 use rusqlite::Connection;
 
+use crate::busy_wait;
 use crate::error::{AuthError, AuthResult, Code};
 use crate::held::HoldSignal;
+use crate::wal_restart;
 
 /// What the writer thread runs: a write, which runs in the transaction shared with the other
 /// writes queued at the time and settles its promise once that transaction ends, or a
@@ -50,9 +53,16 @@ pub struct Checkpoints {
   pending: AtomicBool,
   /// Raised while a checkpoint holds writes off (they wait on the JS thread, see `held`).
   hold: Arc<HoldSignal>,
+  /// Whether other processes let held checkpoints start the WAL over (see `wal_restart`).
+  restarts: wal_restart::Restarts,
 }
 
 impl Checkpoints {
+  /// The WAL started over (the JS thread's WAL hook saw it shrink).
+  pub fn restarted(&self) {
+    self.restarts.happened();
+  }
+
   /// Queues a checkpoint unless one is already queued.
   ///
   /// Usually it runs beside the JS thread's writes, which go on meanwhile: the event loop
@@ -67,8 +77,11 @@ impl Checkpoints {
     }
     let me = Arc::clone(self);
     let job = Job::Checkpoint(Box::new(move |conn| {
-      // Best effort: a checkpoint that cannot finish is retried at the next request.
-      let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+      if hold_writes {
+        wal_restart::checkpoint_holding_writes(conn, &me.restarts);
+      } else {
+        wal_restart::checkpoint_beside_writes(conn);
+      }
       me.pending.store(false, Ordering::Release);
       if hold_writes {
         me.hold.end();
@@ -238,13 +251,29 @@ where
 
 impl Writer {
   /// Starts the thread that runs writes on `conn`.
-  pub fn start(conn: SharedConnection, hold: Arc<HoldSignal>) -> AuthResult<Self> {
+  /// `busy_timeout` is how long it waits for another process's write lock (`None`: it never
+  /// meets one, `:memory:`), trying often (see `busy_wait`).
+  pub fn start(
+    conn: SharedConnection,
+    hold: Arc<HoldSignal>,
+    busy_timeout: Option<Duration>,
+  ) -> AuthResult<Self> {
     let (queue, jobs) = channel::<Job>();
     let queued = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&queued);
     let thread = std::thread::Builder::new()
       .name("authlite-writer".into())
-      .spawn(move || run(&conn, &jobs, &counter))
+      .spawn(move || {
+        if let Some(limit) = busy_timeout {
+          if let Ok(mut guard) = conn.lock() {
+            // Failing that, SQLite's own handler waits, in longer and longer sleeps.
+            if busy_wait::install(&mut guard, limit).is_err() {
+              let _ = guard.busy_timeout(limit);
+            }
+          }
+        }
+        run(&conn, &jobs, &counter)
+      })
       .map_err(|err| {
         AuthError::new(
           Code::Database,
@@ -257,6 +286,7 @@ impl Writer {
         queue: Mutex::new(Some(queue.clone())),
         pending: AtomicBool::new(false),
         hold,
+        restarts: wal_restart::Restarts::default(),
       }),
       queue: Some(queue),
       thread: Some(thread),
