@@ -810,7 +810,7 @@ impl AuthDatabase {
         if accounts > 0 {
           // Best effort: copy the new pages into the file and empty the WAL, so neither keeps
           // the old values (a reader elsewhere may keep it from finishing now).
-          let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+          wal_restart::empty_wal(conn);
         }
         Ok(Reencrypted { accounts })
       })

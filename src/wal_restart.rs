@@ -68,6 +68,19 @@ pub fn checkpoint_holding_writes(conn: &Connection, restarts: &Restarts) {
   }
 }
 
+/// Copies every frame back and empties the WAL file, so that it keeps no old page (after
+/// `reencrypt`). Best effort, holding the write lock for at most a second: another process's
+/// reader may keep it from finishing, and with Litestream it is not tried at all (its read
+/// transaction makes it impossible, and its replica keeps the old pages anyway).
+pub fn empty_wal(conn: &Connection) {
+  if litestream_replicates(conn) {
+    return checkpoint_beside_writes(conn);
+  }
+  busy_wait::with_limit(Duration::from_secs(1), || {
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+  });
+}
+
 /// Whether held checkpoints try to start the WAL over, which takes the write lock from other
 /// processes and waits for their readers: after an attempt that a reader kept from succeeding,
 /// not again for a while (1 s, doubling up to a minute while they keep failing), so that a
@@ -315,6 +328,41 @@ mod tests {
       "Litestream's pin is not a failed restart"
     );
     other.execute_batch("ROLLBACK").expect("rollback");
+  }
+
+  #[test]
+  fn emptying_the_wal_waits_a_bounded_time_and_not_at_all_with_litestream() {
+    let (dir, conn, wal) = wal_database("empty");
+    conn.execute("INSERT INTO t VALUES (1)", []).expect("insert");
+    let writer = writer_connection(&dir);
+    empty_wal(&writer);
+    let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(size, 0, "with no other reader the WAL file is emptied");
+
+    conn.execute("INSERT INTO t VALUES (2)", []).expect("insert");
+    let reader = Connection::open(dir.0.join("t.db")).expect("open");
+    reader.execute_batch("BEGIN").expect("begin");
+    let _: i64 = reader
+      .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
+      .expect("read");
+    conn.execute("INSERT INTO t VALUES (3)", []).expect("insert");
+    let start = Instant::now();
+    empty_wal(&writer);
+    let took = start.elapsed();
+    assert!(
+      took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+      "took {took:?}"
+    );
+
+    conn
+      .execute_batch("CREATE TABLE _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER);")
+      .expect("table");
+    let start = Instant::now();
+    empty_wal(&writer);
+    assert!(
+      start.elapsed() < Duration::from_millis(500),
+      "waited for Litestream's reader"
+    );
   }
 
   #[test]
