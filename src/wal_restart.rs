@@ -252,6 +252,17 @@ mod tests {
     conn
   }
 
+  /// A connection in a read transaction that has read `table`, so it holds its snapshot (and a
+  /// read mark on the WAL) until dropped.
+  fn reading_a_snapshot(dir: &TempDir, table: &str) -> Connection {
+    let reader = Connection::open(dir.0.join("t.db")).expect("open");
+    reader.execute_batch("BEGIN").expect("begin");
+    let _: i64 = reader
+      .query_row(&format!("SELECT count(*) FROM \"{table}\""), [], |row| row.get(0))
+      .expect("read");
+    reader
+  }
+
   #[test]
   fn a_held_checkpoint_starts_the_wal_over_at_the_next_write() {
     let (dir, conn, wal) = wal_database("held");
@@ -269,11 +280,7 @@ mod tests {
   fn a_reader_that_never_lets_go_costs_one_bounded_pause_then_none() {
     let (dir, conn, wal) = wal_database("reader");
     conn.execute("INSERT INTO t VALUES (1)", []).expect("insert");
-    let reader = Connection::open(dir.0.join("t.db")).expect("open");
-    reader.execute_batch("BEGIN").expect("begin");
-    let _: i64 = reader
-      .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
-      .expect("read");
+    let reader = reading_a_snapshot(&dir, "t");
     conn.execute("INSERT INTO t VALUES (2)", []).expect("insert");
     let writer = writer_connection(&dir);
     let restarts = Restarts::default();
@@ -308,11 +315,7 @@ mod tests {
       .execute_batch("CREATE TABLE _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER);")
       .expect("table");
     // Litestream's read transaction, as it holds one between its checkpoints.
-    let litestream = Connection::open(dir.0.join("t.db")).expect("open");
-    litestream.execute_batch("BEGIN").expect("begin");
-    let _: i64 = litestream
-      .query_row("SELECT count(*) FROM _litestream_seq", [], |row| row.get(0))
-      .expect("read");
+    let _litestream = reading_a_snapshot(&dir, "_litestream_seq");
     conn.execute("INSERT INTO t VALUES (1)", []).expect("insert");
     // Another connection in a write transaction: a RESTART checkpoint would wait for it.
     let other = Connection::open(dir.0.join("t.db")).expect("open");
@@ -340,11 +343,7 @@ mod tests {
     assert_eq!(size, 0, "with no other reader the WAL file is emptied");
 
     conn.execute("INSERT INTO t VALUES (2)", []).expect("insert");
-    let reader = Connection::open(dir.0.join("t.db")).expect("open");
-    reader.execute_batch("BEGIN").expect("begin");
-    let _: i64 = reader
-      .query_row("SELECT count(*) FROM t", [], |row| row.get(0))
-      .expect("read");
+    let _reader = reading_a_snapshot(&dir, "t");
     conn.execute("INSERT INTO t VALUES (3)", []).expect("insert");
     let start = Instant::now();
     empty_wal(&writer);
