@@ -27,6 +27,9 @@ pub enum Code {
   Closed,
   /// A stored token could not be decrypted (wrong or missing `encryptionKey`, or tampering).
   Decrypt,
+  /// The database holds another auth library's tables, which authlite neither takes over nor
+  /// sits beside; nothing was changed.
+  ForeignTables,
   /// A bug in authlite (a caught panic); please report it.
   Internal,
 }
@@ -42,6 +45,7 @@ impl Code {
       Code::Unavailable => "AUTHLITE_UNAVAILABLE",
       Code::Closed => "AUTHLITE_CLOSED",
       Code::Decrypt => "AUTHLITE_DECRYPT",
+      Code::ForeignTables => "AUTHLITE_FOREIGN_TABLES",
       Code::Internal => "AUTHLITE_INTERNAL",
     }
   }

@@ -20,6 +20,7 @@ pub mod cleanup;
 pub mod convert;
 pub mod crypto;
 pub mod error;
+pub mod foreign_tables;
 pub mod held;
 pub mod methods;
 pub mod model;

@@ -7,6 +7,7 @@
 use super::error::pg;
 use super::query::{self, get, Conn, Tx};
 use crate::error::{AuthError, AuthResult, Code};
+use crate::foreign_tables;
 
 const METHOD: &str = "open";
 
@@ -59,6 +60,23 @@ CREATE TABLE IF NOT EXISTS "authlite_meta" (
 const TOKENS_KEY: &str = "sessionTokens";
 
 /// Brings the schema to the latest version and the stored session tokens to the wanted form.
+/// The tables of the schema authlite works in (the first of `search_path`) and their columns.
+async fn tables(tx: &Tx<'_>) -> AuthResult<Vec<foreign_tables::Table>> {
+  let rows = query::all(
+    tx,
+    METHOD,
+    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+     WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
+    &[],
+  )
+  .await?;
+  let pairs = rows
+    .iter()
+    .map(|row| Ok((get(row, METHOD, 0)?, get(row, METHOD, 1)?)))
+    .collect::<AuthResult<Vec<(String, String)>>>()?;
+  Ok(foreign_tables::group(pairs))
+}
+
 pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult<()> {
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
@@ -75,6 +93,13 @@ pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult
   .await?
   .ok_or_else(|| AuthError::new(Code::Internal, METHOD, "the version query returned no row"))?;
   let current: i32 = get(&row, METHOD, 0)?;
+  if current == 0 {
+    // authlite's first look at this schema: refused, before any change, if another auth
+    // library's tables are in it (the transaction, bookkeeping table included, rolls back).
+    if let Some(found) = foreign_tables::other_adapters_tables(&tables(&tx).await?) {
+      return Err(foreign_tables::refusal(METHOD, &found));
+    }
+  }
   let latest = latest_version();
   if current > latest {
     return Err(AuthError::new(

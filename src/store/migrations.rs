@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::sessions::hash_token;
 use crate::error::{AuthError, AuthResult, Code};
+use crate::foreign_tables;
 
 const METHOD: &str = "open";
 
@@ -128,6 +129,18 @@ pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<(
   migrated.and(restored)
 }
 
+/// The database's tables and their columns.
+fn tables(conn: &Connection) -> rusqlite::Result<Vec<foreign_tables::Table>> {
+  let mut statement = conn.prepare(
+    "SELECT m.name, p.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p \
+     WHERE m.type = 'table' ORDER BY m.name, p.cid",
+  )?;
+  let pairs = statement
+    .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+    .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+  Ok(foreign_tables::group(pairs))
+}
+
 fn migrate_in_transaction(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<()> {
   let db = AuthError::db(METHOD);
   let tx = conn
@@ -141,6 +154,13 @@ fn migrate_in_transaction(conn: &mut Connection, hash_session_tokens: bool) -> A
       |r| r.get(0),
     )
     .map_err(&db)?;
+  if current == 0 {
+    // authlite's first look at this database: refused, before any change, if another auth
+    // library's tables are in it (the transaction, bookkeeping table included, rolls back).
+    if let Some(found) = foreign_tables::other_adapters_tables(&tables(&tx).map_err(&db)?) {
+      return Err(foreign_tables::refusal(METHOD, &found));
+    }
+  }
   let latest = MIGRATIONS.last().map_or(0, |m| m.version);
   if current > latest {
     return Err(AuthError::new(
