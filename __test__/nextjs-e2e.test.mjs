@@ -129,7 +129,8 @@ describe('Next.js example in a real browser', { skip: browserSkip }, () => {
     const page = await context.newPage()
     // What a visitor would see in the console: errors, and requests that fail (a missing favicon).
     const problems = []
-    page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`))
+    // The resource's URL too: a console error can arrive before its failed response is reported.
+    page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()} (${message.location().url || 'no URL'})`))
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
     page.on('response', (response) => response.status() >= 400 && problems.push(`${response.status()} ${response.url()}`))
     // A platform authenticator holding discoverable credentials, as a phone or laptop has.
