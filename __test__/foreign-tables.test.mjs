@@ -5,13 +5,14 @@
 // authlite's "user" and "session"). The database is made by @auth/kysely-adapter's documented
 // migration with kysely, holding a user, an account and a session written through that adapter
 // (fixtures/kysely-made.mjs, in a child process). Which layouts count is unit-tested in
-// src/foreign_tables.rs.
+// src/foreign_tables.rs. The command line (which opens without migrating) refuses it as well.
 
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { test } from 'node:test'
 
-import { forEachBackend, freshLocation, rows } from './helpers.mjs'
+import { openAuthDatabase } from '../index.mjs'
+import { cli, forEachBackend, freshLocation, rows, tempDbPath } from './helpers.mjs'
 
 const fixture = new URL('./fixtures/kysely-made.mjs', import.meta.url).pathname
 
@@ -52,4 +53,16 @@ forEachBackend((backend) => {
     )
     assert.equal((await rows(location, 'SELECT "sessionToken" FROM "Session"'))[0].sessionToken, 'kysely-session')
   })
+})
+
+test('the command line and migrate: false refuse it too, instead of misreading its rows', async () => {
+  const path = tempDbPath()
+  execFileSync(process.execPath, [fixture, path])
+  for (const command of ['stats', 'users', 'purge', 'check']) {
+    const out = await cli(command, path)
+    assert.equal(out.code, 1, command)
+    assert.match(out.stderr, /^authlite: open: this database holds another auth library's tables \("Account", "Session", "User", "VerificationToken"\).*\(AUTHLITE_FOREIGN_TABLES\)\n$/s, command)
+  }
+  assert.throws(() => openAuthDatabase({ path, migrate: false }), { code: 'AUTHLITE_FOREIGN_TABLES' })
+  assert.equal((await rows({ backend: 'sqlite', path }, 'SELECT count(*) AS n FROM "Session"'))[0].n, 1, 'purge deleted nothing')
 })

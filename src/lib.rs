@@ -183,6 +183,8 @@ impl AuthDatabase {
     )?;
     if settings.migrate {
       migrations::migrate(&mut write_conn, settings.hash_session_tokens)?;
+    } else {
+      migrations::refuse_foreign_tables(&write_conn)?;
     }
     let write_conn = Arc::new(Mutex::new(write_conn));
     let hold = Arc::new(HoldSignal::default());

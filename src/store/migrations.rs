@@ -129,6 +129,27 @@ pub fn migrate(conn: &mut Connection, hash_session_tokens: bool) -> AuthResult<(
   migrated.and(restored)
 }
 
+/// For a handle opened without migrating (`migrate: false`, the command line): refuses a
+/// database holding another auth library's tables, whose rows the maintenance methods would
+/// misread (dates in other encodings, other column names), unless authlite migrated it before.
+pub fn refuse_foreign_tables(conn: &Connection) -> AuthResult<()> {
+  let db = AuthError::db(METHOD);
+  let ours: bool = conn
+    .query_row(
+      "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'authlite_migrations'",
+      [],
+      |r| r.get(0),
+    )
+    .map_err(&db)?;
+  if ours {
+    return Ok(());
+  }
+  match foreign_tables::other_adapters_tables(&tables(conn).map_err(&db)?) {
+    Some(found) => Err(foreign_tables::refusal(METHOD, &found)),
+    None => Ok(()),
+  }
+}
+
 /// The database's tables and their columns.
 fn tables(conn: &Connection) -> rusqlite::Result<Vec<foreign_tables::Table>> {
   let mut statement = conn.prepare(
