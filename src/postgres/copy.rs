@@ -317,7 +317,8 @@ pub async fn copy_from_sqlite(
   progress: impl Fn(CopyProgress) + Send + 'static,
 ) -> AuthResult<CopyResult> {
   let db = pg(METHOD);
-  let mut client = store.client(METHOD).await?;
+  // The schema is made (or migrated) in the copy's transaction: a failed copy leaves no table.
+  let mut client = store.connect(METHOD).await?;
   let hash_target = store.hash_session_tokens;
   let (totals_tx, totals_rx) = tokio::sync::oneshot::channel::<Vec<u64>>();
   let (batches_tx, mut batches_rx) = tokio::sync::mpsc::channel::<Batch>(4);
@@ -334,6 +335,7 @@ pub async fn copy_from_sqlite(
     return Err(reader_error(reader.await));
   };
   let tx = client.transaction().await.map_err(&db)?;
+  super::migrations::migrate_in(&tx, store.hash_session_tokens).await?;
   if !merge {
     let row = super::query::opt(
       &tx,

@@ -59,7 +59,6 @@ CREATE TABLE IF NOT EXISTS "authlite_meta" (
 
 const TOKENS_KEY: &str = "sessionTokens";
 
-/// Brings the schema to the latest version and the stored session tokens to the wanted form.
 /// The tables of the schema authlite works in (the first of `search_path`) and their columns.
 async fn tables(tx: &Tx<'_>) -> AuthResult<Vec<foreign_tables::Table>> {
   let rows = query::all(
@@ -77,14 +76,24 @@ async fn tables(tx: &Tx<'_>) -> AuthResult<Vec<foreign_tables::Table>> {
   Ok(foreign_tables::group(pairs))
 }
 
+/// Brings the schema to the latest version and the stored session tokens to the wanted form,
+/// in one transaction.
 pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult<()> {
   let db = pg(METHOD);
   let tx = client.transaction().await.map_err(&db)?;
+  migrate_in(&tx, hash_session_tokens).await?;
+  tx.commit().await.map_err(&db)
+}
+
+/// `migrate`'s work inside the caller's transaction (`copy` makes the schema in the transaction
+/// that copies the rows, so that a failed copy leaves no table behind).
+pub async fn migrate_in(tx: &Tx<'_>, hash_session_tokens: bool) -> AuthResult<()> {
+  let db = pg(METHOD);
   // Held until commit: other instances wait here, then see the migrated schema.
-  query::all(&tx, METHOD, "SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await?;
+  query::all(tx, METHOD, "SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await?;
   tx.batch_execute(BOOKKEEPING).await.map_err(&db)?;
   let row = query::opt(
-    &tx,
+    tx,
     METHOD,
     r#"SELECT coalesce(max("version"), 0)::int4 FROM "authlite_migrations""#,
     &[],
@@ -96,7 +105,7 @@ pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult
   if current == 0 {
     // authlite's first look at this schema: refused, before any change, if another auth
     // library's tables are in it (the transaction, bookkeeping table included, rolls back).
-    if let Some(found) = foreign_tables::other_adapters_tables(&tables(&tx).await?) {
+    if let Some(found) = foreign_tables::other_adapters_tables(&tables(tx).await?) {
       return Err(foreign_tables::refusal(METHOD, &found));
     }
   }
@@ -126,7 +135,7 @@ pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult
     };
     tx.batch_execute(migration.sql).await.map_err(failed)?;
     query::execute(
-      &tx,
+      tx,
       METHOD,
       r#"INSERT INTO "authlite_migrations" ("version", "name") VALUES ($1, $2)"#,
       &[&migration.version, &migration.name],
@@ -134,8 +143,7 @@ pub async fn migrate(client: &mut Conn, hash_session_tokens: bool) -> AuthResult
     )
     .await?;
   }
-  reconcile_session_tokens(&tx, hash_session_tokens).await?;
-  tx.commit().await.map_err(&db)
+  reconcile_session_tokens(tx, hash_session_tokens).await
 }
 
 /// Hashes raw session tokens (a database another adapter made, or one used with

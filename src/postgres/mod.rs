@@ -98,7 +98,8 @@ impl PostgresStore {
     self.connect(method).await
   }
 
-  async fn connect(&self, method: &'static str) -> AuthResult<Conn> {
+  /// A connection from the pool, the schema as it is (`copy` makes it in its own transaction).
+  pub(crate) async fn connect(&self, method: &'static str) -> AuthResult<Conn> {
     let client = self
       .pool
       .get()
