@@ -151,6 +151,11 @@ describe('Next.js example in a real browser', { skip: browserSkip }, () => {
     const iconResponse = await fetch(new URL(icon, url))
     assert.equal(iconResponse.status, 200, `the favicon ${icon}`)
     assert.match(iconResponse.headers.get('content-type'), /^image\/svg\+xml/)
+    // What a browser asks for on its own, on pages without an icon link (it failed this test now
+    // and then as a 404 in the console).
+    const favicon = await fetch(new URL('/favicon.ico', url))
+    assert.equal(favicon.status, 200, '/favicon.ico')
+    assert.match(favicon.headers.get('content-type'), /^image\/svg\+xml/)
     await screenshot('home')
 
     await page.getByRole('link', { name: 'Sign in' }).click()

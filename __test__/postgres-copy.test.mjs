@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 
 import pg from 'pg'
 
-import { openAuthDatabase, PostgresAdapter, SqliteAdapter } from '../index.mjs'
+import { PostgresAdapter, SqliteAdapter } from '../index.mjs'
 import { postgresAvailable, startCluster } from '../scripts/postgres-cluster.mjs'
 import { AuthClient, emailProvider, ORIGIN } from './auth-client.mjs'
 import { cli, tempDbPath, unbound } from './helpers.mjs'
